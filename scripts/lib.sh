@@ -1,0 +1,29 @@
+# Shared helpers for the project's shell scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+EPHPM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export EPHPM_ROOT
+
+# Every cached artefact (the PHP build above all) lives outside the work tree,
+# so a fresh clone on the same machine reuses it.
+EPHPM_CACHE_DIR="${EPHPM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ephpm}"
+export EPHPM_CACHE_DIR
+
+log() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'warning: %s\n' "$*" >&2; }
+
+# One clear message, then stop. Callers pass what failed and what to do.
+die() {
+    printf '\nerror: %s\n' "$1" >&2
+    [ $# -ge 2 ] && printf '  what to do: %s\n' "$2" >&2
+    exit 1
+}
+
+require_root() {
+    [ "$(id -u)" -eq 0 ] || die "$1 must run as root (it installs Debian packages)" \
+        "run it again as root, e.g. with sudo"
+}
+
+# Prints the path of the installed PHP prefix that the build script produced
+# for the current pinned version and flags, or nothing if there is none.
+php_prefix_file() { printf '%s/php/current' "$EPHPM_CACHE_DIR"; }

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Builds libphp: PHP 8.4, ZTS, embed SAPI as a static library, the
+# "wordpress" extension suite compiled in, and OPcache inside the library.
+#
+# The result is installed into a prefix under $EPHPM_CACHE_DIR/php/ named by
+# PHP version and a hash of everything that shapes the build (source, flags,
+# patch script), and <cache>/php/current points at it. A prefix counts as
+# done only when it holds the .ephpm-complete marker, which is written last;
+# the build happens in a staging directory and is moved into place whole, so
+# a failed or interrupted build never leaves a prefix that looks valid.
+#
+# EPHPM_PHP_SOURCE=/path/to/php-X.Y.Z.tar.xz (or an unpacked directory)
+# builds that source instead of Debian's pinned source package.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+configure_flags=(
+    --enable-zts --enable-embed=static --disable-cli --disable-cgi --disable-phpdbg
+    --without-pear --disable-all
+    --enable-opcache --enable-bcmath --enable-ctype --with-curl --enable-dom --enable-exif
+    --enable-fileinfo --enable-filter --with-iconv --enable-mbstring
+    --with-mysqli --enable-mysqlnd --with-openssl --enable-pdo --with-pdo-mysql --with-pdo-sqlite
+    --with-sqlite3 --enable-session --enable-simplexml --with-sodium --enable-tokenizer
+    --enable-xml --enable-xmlreader --enable-xmlwriter --with-libxml --with-zip --with-zlib
+    --enable-gd --with-jpeg --with-webp --with-freetype --enable-phar --enable-posix --enable-sockets
+)
+# -fPIC: the objects end up in a position-independent executable (Debian's
+# GCC links PIE by default).
+build_cflags="-O2 -g -fPIC"
+
+# --- the source -------------------------------------------------------------
+if [ -n "${EPHPM_PHP_SOURCE:-}" ]; then
+    source_path="$EPHPM_PHP_SOURCE"
+    if [ -f "$source_path" ]; then
+        tar -tf "$source_path" >/dev/null 2>&1 ||
+            die "EPHPM_PHP_SOURCE=$source_path is not a readable tar archive" \
+                "point it at a php-X.Y.Z.tar.xz (or .tar.gz/.tar.bz2) or an unpacked source directory"
+        source_id=$(sha256sum "$source_path" | cut -c1-64)
+    elif [ -d "$source_path" ]; then
+        [ -f "$source_path/main/php_version.h" ] ||
+            die "EPHPM_PHP_SOURCE=$source_path is not a PHP source directory (no main/php_version.h)" \
+                "point it at the top of an unpacked php-X.Y.Z source tree"
+        source_id=$(cd "$source_path" && find . -type f -printf '%P %s %T@\n' | sort | sha256sum | cut -c1-64)
+    else
+        die "EPHPM_PHP_SOURCE=$source_path does not exist" \
+            "point it at a PHP source tarball or directory, or unset it to use Debian's source package"
+    fi
+else
+    source_path=$("$EPHPM_ROOT/scripts/php/fetch-source.sh")
+    source_id=$(basename "$source_path")
+fi
+
+# --- the cache key ----------------------------------------------------------
+# Everything that shapes the installed result, and nothing else (editing this
+# script's messages must not cost a rebuild).
+key_input=$(printf '%s\n' "$source_id" "$build_cflags" "${configure_flags[@]}" \
+    "$(cat "$EPHPM_ROOT/scripts/php/patch-source.sh")")
+key=$(printf '%s' "$key_input" | sha256sum | cut -c1-12)
+
+# Two checkouts building at once must not share a build tree.
+mkdir -p "$EPHPM_CACHE_DIR"
+exec 9>"$EPHPM_CACHE_DIR/.php-build.lock"
+flock 9
+
+build_root="$EPHPM_CACHE_DIR/build/php-$key"
+rm -rf "$build_root"
+mkdir -p "$build_root"
+trap 'rm -rf "$build_root"' EXIT
+
+log "unpacking PHP source"
+if [ -f "$source_path" ]; then
+    tar -xf "$source_path" -C "$build_root"
+else
+    cp -a "$source_path" "$build_root/"
+fi
+src=""
+for dir in "$build_root"/*/; do
+    [ -f "$dir/main/php_version.h" ] && src="${dir%/}"
+done
+[ -n "$src" ] ||
+    die "the PHP source has no main/php_version.h" "check EPHPM_PHP_SOURCE"
+version=$(sed -nE 's/^#define PHP_VERSION "([^"]+)".*/\1/p' "$src/main/php_version.h")
+case "$version" in
+    8.4.*) ;;
+    *) die "the PHP source is version ${version:-unknown}; this build needs PHP 8.4" \
+        "point EPHPM_PHP_SOURCE at a PHP 8.4 source" ;;
+esac
+
+prefix="$EPHPM_CACHE_DIR/php/$version-$key"
+if [ -f "$prefix/.ephpm-complete" ]; then
+    ln -sfn "$prefix" "$(php_prefix_file)"
+    log "PHP $version is already built (cached at $prefix); nothing to do"
+    echo "$prefix"
+    exit 0
+fi
+
+for tool in make cc bison re2c autoconf pkg-config; do
+    command -v "$tool" >/dev/null ||
+        die "$tool is missing, needed to build PHP" "run scripts/install-deps.sh first"
+done
+
+buildlog="$EPHPM_CACHE_DIR/php-build-$version-$key.log"
+: >"$buildlog"
+fail() {
+    tail -n 25 "$buildlog" >&2 || true
+    die "PHP build failed during: $1 (full log: $buildlog)" \
+        "read the log above; a missing library usually means scripts/install-deps.sh was not run"
+}
+
+"$EPHPM_ROOT/scripts/php/patch-source.sh" "$src"
+
+cd "$src"
+log "regenerating configure (buildconf)"
+./buildconf --force >>"$buildlog" 2>&1 || fail "buildconf"
+
+log "configuring PHP $version (about 30 s)"
+CFLAGS="$build_cflags" CXXFLAGS="$build_cflags" \
+    ./configure --prefix="$prefix" "${configure_flags[@]}" >>"$buildlog" 2>&1 || fail "configure"
+
+jobs=$(nproc)
+total=$(grep -cE '^[^[:space:]]+\.lo:' Makefile || true)
+log "compiling PHP with $jobs jobs ($total objects, about 10 min on 2 cores)"
+start=$(date +%s)
+(
+    while sleep 30; do
+        done_count=$(find . -name '*.lo' | wc -l)
+        log "compiling PHP: $done_count/$total objects, $(($(date +%s) - start)) s"
+    done
+) &
+ticker=$!
+make -j"$jobs" >>"$buildlog" 2>&1 || {
+    kill "$ticker" 2>/dev/null
+    fail "make"
+}
+kill "$ticker" 2>/dev/null || true
+log "compiled in $(($(date +%s) - start)) s"
+
+staging="$build_root/staging"
+make install INSTALL_ROOT="$staging" >>"$buildlog" 2>&1 || fail "make install"
+lib="$staging$prefix/lib/libphp.a"
+[ -f "$lib" ] || fail "install (no lib/libphp.a)"
+# grep -c reads all of nm's output: grep -q would stop early and the
+# SIGPIPE'd nm would fail the pipeline under pipefail.
+[ "$(nm "$lib" 2>/dev/null | grep -c ' D zend_extension_entry$')" -gt 0 ] ||
+    fail "checking the result (OPcache's zend_extension_entry is not in libphp.a)"
+grep -q -- '--enable-zts' "$staging$prefix/bin/php-config" || fail "checking the result (not ZTS)"
+
+rm -rf "$prefix"
+mkdir -p "$(dirname "$prefix")"
+mv "$staging$prefix" "$prefix"
+printf 'version=%s\nkey=%s\n' "$version" "$key" >"$prefix/.ephpm-complete"
+ln -sfn "$prefix" "$(php_prefix_file)"
+log "PHP $version installed into $prefix"
+echo "$prefix"

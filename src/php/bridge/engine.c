@@ -1,0 +1,102 @@
+/* Process and thread lifetime of the embedded PHP engine. */
+#include "sapi_module.h"
+
+#include "bridge.h"
+
+#include "main/php_main.h"
+#include "zend_extensions.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The SAPI struct points at these for the whole life of the engine. */
+static char *ini_entries_copy;
+static char *ini_path_copy;
+
+static void release_copies(void)
+{
+    free(ini_entries_copy);
+    free(ini_path_copy);
+    ini_entries_copy = NULL;
+    ini_path_copy = NULL;
+}
+
+int ephpm_engine_startup(const ephpm_engine_options *options, char *error, size_t error_len)
+{
+    /* A PHP stream writing to a closed socket must get EPIPE, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+
+    int threads = options->expected_threads > 0 ? options->expected_threads : 1;
+    if (!php_tsrm_startup_ex(threads)) {
+        snprintf(error, error_len, "TSRM startup failed");
+        return -1;
+    }
+    zend_signal_startup();
+    /* sapi_startup() clears ini_entries, so they are set after it. */
+    sapi_startup(&ephpm_sapi_module);
+
+    ini_entries_copy = strdup(options->ini_entries ? options->ini_entries : "");
+    ini_path_copy = options->ini_path ? strdup(options->ini_path) : NULL;
+    ephpm_sapi_module.ini_entries = ini_entries_copy;
+    ephpm_sapi_module.php_ini_path_override = ini_path_copy;
+    ephpm_sapi_module.php_ini_ignore = ini_path_copy == NULL;
+
+    if (ephpm_sapi_module.startup(&ephpm_sapi_module) == FAILURE) {
+        snprintf(error, error_len, "PHP module startup failed (PHP's own message is above)");
+        sapi_shutdown();
+        tsrm_shutdown();
+        release_copies();
+        return -1;
+    }
+    return 0;
+}
+
+void ephpm_engine_shutdown(void)
+{
+    php_module_shutdown();
+    sapi_shutdown();
+    tsrm_shutdown();
+    release_copies();
+}
+
+void ephpm_thread_attach(void)
+{
+    (void)ts_resource(0);
+    ZEND_TSRMLS_CACHE_UPDATE();
+}
+
+void ephpm_thread_detach(void)
+{
+    ts_free_thread();
+}
+
+const char *ephpm_php_version(void)
+{
+    return PHP_VERSION;
+}
+
+int ephpm_php_is_zts(void)
+{
+#ifdef ZTS
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+void ephpm_list_extensions(void (*fn)(void *ctx, const char *name, int is_zend_extension), void *ctx)
+{
+    zend_module_entry *module;
+    ZEND_HASH_FOREACH_PTR(&module_registry, module) {
+        fn(ctx, module->name, 0);
+    }
+    ZEND_HASH_FOREACH_END();
+
+    zend_llist_position pos;
+    for (zend_extension *ext = zend_llist_get_first_ex(&zend_extensions, &pos); ext != NULL;
+         ext = zend_llist_get_next_ex(&zend_extensions, &pos)) {
+        fn(ctx, ext->name, 1);
+    }
+}

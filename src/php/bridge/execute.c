@@ -1,0 +1,97 @@
+/* One request, start to finish, on an attached thread. This is where the
+ * zend_try blocks live: a fatal error, max_execution_time, memory_limit or an
+ * aborted client longjmps back here, and only C frames lie in between. */
+#include "sapi_module.h"
+
+#include "bridge.h"
+
+#include "main/php_main.h"
+#include "main/php_variables.h"
+
+#include <string.h>
+
+static void fill_request_info(const ephpm_request *request)
+{
+    SG(server_context) = (void *)request;
+    SG(request_info).request_method = request->method;
+    SG(request_info).request_uri = (char *)request->request_uri;
+    SG(request_info).query_string = (char *)request->query_string;
+    SG(request_info).content_type = request->content_type;
+    SG(request_info).content_length = request->content_length > 0 ? request->content_length : 0;
+    SG(request_info).path_translated = (char *)request->script_filename;
+    SG(request_info).proto_num = 1001;
+    SG(sapi_headers).http_response_code = 200;
+    /* Fills PHP_AUTH_USER / PHP_AUTH_PW (Basic) or PHP_AUTH_DIGEST. */
+    php_handle_auth_data(request->authorization);
+}
+
+static bool last_error_was_fatal(void)
+{
+    const int fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_PARSE |
+                      E_RECOVERABLE_ERROR;
+    return EG(exit_status) == 255 && (PG(last_error_type) & fatal) != 0;
+}
+
+/* Must run before request shutdown, which clears the last error. */
+static ephpm_outcome classify_outcome(void)
+{
+    if (PG(connection_status) & PHP_CONNECTION_ABORTED) {
+        return EPHPM_OUTCOME_ABORTED;
+    }
+    if (PG(connection_status) & PHP_CONNECTION_TIMEOUT) {
+        return EPHPM_OUTCOME_TIMEOUT;
+    }
+    if (last_error_was_fatal()) {
+        zend_string *message = PG(last_error_message);
+        if (message != NULL && strstr(ZSTR_VAL(message), "Allowed memory size") != NULL) {
+            return EPHPM_OUTCOME_MEMORY;
+        }
+        return EPHPM_OUTCOME_FATAL;
+    }
+    return EPHPM_OUTCOME_OK;
+}
+
+void ephpm_execute(const ephpm_request *request, ephpm_result *result)
+{
+    volatile ephpm_outcome outcome = EPHPM_OUTCOME_OK;
+    volatile int started = 0;
+    volatile int tainted = 0;
+    zend_file_handle file;
+
+    fill_request_info(request);
+
+    zend_first_try {
+        if (php_request_startup() == FAILURE) {
+            outcome = EPHPM_OUTCOME_STARTUP_FAILED;
+        } else {
+            started = 1;
+            zend_stream_init_filename(&file, request->script_filename);
+            if (zend_stream_open(&file) != SUCCESS) {
+                outcome = EPHPM_OUTCOME_NOT_FOUND;
+            } else {
+                php_execute_script(&file);
+            }
+            zend_destroy_file_handle(&file);
+        }
+    } zend_catch {
+        /* A bailout outside php_execute_script's own zend_try (e.g. while
+         * writing output to an aborted client); classified below. */
+    } zend_end_try();
+
+    if (started && outcome == EPHPM_OUTCOME_OK) {
+        outcome = classify_outcome();
+    }
+    result->exit_status = EG(exit_status);
+
+    zend_try {
+        php_request_shutdown(NULL);
+    } zend_catch {
+        tainted = 1;
+    } zend_end_try();
+
+    SG(server_context) = NULL;
+    result->outcome = outcome;
+    /* A request that could not even start leaves the thread in an unknown
+     * state; so does a bailout out of request shutdown. */
+    result->thread_tainted = tainted || !started;
+}

@@ -1,0 +1,198 @@
+/* Our SAPI: the callbacks PHP calls while it runs a request. Each one finds
+ * the request in SG(server_context) (set by ephpm_execute for exactly one
+ * call) and hands the work to the host through the vtable. Host callbacks
+ * never bail out; anything that can (aborting on a gone client) happens here,
+ * after the callback returned. */
+#include "sapi_module.h"
+
+#include "bridge.h"
+
+#include "ext/standard/info.h"
+#include "main/php_main.h"
+#include "main/php_variables.h"
+#include "zend_extensions.h"
+
+#include <string.h>
+
+/* OPcache is compiled into libphp (see scripts/php/patch-source.sh) but it is
+ * a zend_extension, which PHP only knows how to load from a .so. */
+extern zend_extension zend_extension_entry;
+
+static const ephpm_request *current_request(void)
+{
+    return (const ephpm_request *)SG(server_context);
+}
+
+static size_t ephpm_ub_write(const char *str, size_t len)
+{
+    const ephpm_request *request = current_request();
+    if (request == NULL) {
+        return len; /* output outside a request (startup): nobody to send it to */
+    }
+    if (request->host->write(request->host_ctx, str, len) != 0) {
+        /* Marks the connection aborted and bails out unless the script
+         * called ignore_user_abort(true). */
+        php_handle_aborted_connection();
+    }
+    return len;
+}
+
+static void ephpm_flush(void *server_context)
+{
+    const ephpm_request *request = (const ephpm_request *)server_context;
+    if (request == NULL) {
+        return;
+    }
+    /* flush() with nothing written yet still commits the status and headers. */
+    if (!SG(headers_sent)) {
+        sapi_send_headers();
+    }
+    request->host->flush(request->host_ctx);
+}
+
+/* "Name: value" -> name and value; false for a line without a colon. */
+static bool split_header_line(const sapi_header_struct *line, ephpm_header *out)
+{
+    const char *colon = memchr(line->header, ':', line->header_len);
+    if (colon == NULL) {
+        return false;
+    }
+    const char *value = colon + 1;
+    const char *end = line->header + line->header_len;
+    while (value < end && (*value == ' ' || *value == '\t')) {
+        value++;
+    }
+    out->name.data = line->header;
+    out->name.len = (size_t)(colon - line->header);
+    out->value.data = value;
+    out->value.len = (size_t)(end - value);
+    return true;
+}
+
+static int ephpm_send_headers(sapi_headers_struct *sapi_headers)
+{
+    const ephpm_request *request = current_request();
+    if (request == NULL) {
+        return SAPI_HEADER_SENT_SUCCESSFULLY;
+    }
+    size_t count = zend_llist_count(&sapi_headers->headers);
+    /* emalloc: if it bails (memory_limit), the request heap reclaims it. */
+    ephpm_header *headers = count ? emalloc(count * sizeof(*headers)) : NULL;
+    size_t used = 0;
+    zend_llist_position pos;
+    for (sapi_header_struct *line = zend_llist_get_first_ex(&sapi_headers->headers, &pos);
+         line != NULL; line = zend_llist_get_next_ex(&sapi_headers->headers, &pos)) {
+        if (split_header_line(line, &headers[used])) {
+            used++;
+        }
+    }
+    int status = sapi_headers->http_response_code ? sapi_headers->http_response_code : 200;
+    request->host->send_headers(request->host_ctx, status, headers, used);
+    if (headers != NULL) {
+        efree(headers);
+    }
+    return SAPI_HEADER_SENT_SUCCESSFULLY;
+}
+
+static size_t ephpm_read_post(char *buffer, size_t count)
+{
+    const ephpm_request *request = current_request();
+    return request ? request->host->read_body(request->host_ctx, buffer, count) : 0;
+}
+
+static char *ephpm_read_cookies(void)
+{
+    const ephpm_request *request = current_request();
+    return request ? (char *)request->cookie : NULL;
+}
+
+static void ephpm_register_variables(zval *track_vars_array)
+{
+    const ephpm_request *request = current_request();
+    if (request == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < request->server_var_count; i++) {
+        const ephpm_header *var = &request->server_vars[i];
+        char *value = (char *)var->value.data;
+        size_t new_len = 0;
+        if (sapi_module.input_filter(PARSE_SERVER, var->name.data, &value, var->value.len, &new_len)) {
+            php_register_variable_safe(var->name.data, value, new_len, track_vars_array);
+        }
+    }
+}
+
+static void ephpm_log_message(const char *message, int syslog_type)
+{
+    const ephpm_request *request = current_request();
+    if (request == NULL) {
+        fprintf(stderr, "php: %s\n", message); /* before any request: startup */
+        return;
+    }
+    request->host->log(request->host_ctx, syslog_type, message, strlen(message));
+}
+
+static zend_result ephpm_get_request_time(double *request_time)
+{
+    const ephpm_request *request = current_request();
+    if (request == NULL) {
+        return FAILURE;
+    }
+    *request_time = request->request_time;
+    return SUCCESS;
+}
+
+static PHP_MINIT_FUNCTION(ephpm)
+{
+    (void)type;
+    (void)module_number;
+    /* Runs after php.ini's zend_extension lines would have been loaded and
+     * before zend_startup_extensions(), which starts OPcache like a .so. */
+    zend_register_extension(&zend_extension_entry, NULL);
+    return SUCCESS;
+}
+
+static PHP_MINFO_FUNCTION(ephpm)
+{
+    (void)zend_module;
+    php_info_print_table_start();
+    php_info_print_table_row(2, "ePHPm SAPI", "enabled");
+    php_info_print_table_end();
+}
+
+static zend_module_entry ephpm_module_entry = {
+    STANDARD_MODULE_HEADER,
+    "ephpm",
+    NULL, /* functions */
+    PHP_MINIT(ephpm),
+    NULL, /* MSHUTDOWN */
+    NULL, /* RINIT */
+    NULL, /* RSHUTDOWN */
+    PHP_MINFO(ephpm),
+    PHP_VERSION,
+    STANDARD_MODULE_PROPERTIES,
+};
+
+static int ephpm_sapi_startup(sapi_module_struct *module)
+{
+    return php_module_startup(module, &ephpm_module_entry);
+}
+
+sapi_module_struct ephpm_sapi_module = {
+    .name = "ephpm",
+    .pretty_name = "ePHPm",
+    .startup = ephpm_sapi_startup,
+    .shutdown = php_module_shutdown_wrapper,
+    .ub_write = ephpm_ub_write,
+    .flush = ephpm_flush,
+    .send_headers = ephpm_send_headers,
+    .read_post = ephpm_read_post,
+    .read_cookies = ephpm_read_cookies,
+    .register_server_variables = ephpm_register_variables,
+    .log_message = ephpm_log_message,
+    .get_request_time = ephpm_get_request_time,
+    .default_post_reader = php_default_post_reader,
+    .treat_data = php_default_treat_data,
+    .input_filter = php_default_input_filter,
+    .php_ini_ignore_cwd = 1,
+};

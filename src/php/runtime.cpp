@@ -1,0 +1,107 @@
+#include "ephpm/php/runtime.hpp"
+
+#include <array>
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "php/bridge/bridge.h"
+#include "php/host.hpp"
+
+namespace ephpm::php {
+namespace {
+
+std::atomic<bool> g_runtime_alive{false};
+
+} // namespace
+
+int default_worker_count() noexcept {
+    unsigned cpus = std::thread::hardware_concurrency();
+    return static_cast<int>(cpus == 0 ? 2 : 2 * cpus);
+}
+
+std::string build_ini_entries(const PhpSettings& settings) {
+    std::string ini;
+    auto set = [&ini](std::string_view key, std::string_view value) {
+        ini.append(key).append("=").append(value).append("\n");
+    };
+    // Production defaults: errors go to the log, never to the client.
+    set("display_errors", "0");
+    set("display_startup_errors", "0");
+    set("log_errors", "1");
+    set("html_errors", "0");
+    set("opcache.enable", "1");
+    set("opcache.enable_cli", "0");
+    set("memory_limit", settings.memory_limit);
+    set("max_execution_time", std::to_string(settings.max_execution_time));
+    set("opcache.validate_timestamps", settings.opcache_validate_timestamps ? "1" : "0");
+    for (const auto& [key, value] : settings.ini_overrides) set(key, value);
+    return ini;
+}
+
+Runtime::Runtime(const PhpSettings& settings, int expected_threads) {
+    if (g_runtime_alive.exchange(true)) {
+        throw std::logic_error("the PHP runtime can be started once per process");
+    }
+    const std::string ini = build_ini_entries(settings);
+    ephpm_engine_options options{};
+    options.ini_entries = ini.c_str();
+    options.ini_path = settings.ini_file ? settings.ini_file->c_str() : nullptr;
+    options.expected_threads = expected_threads;
+    std::array<char, 256> error{};
+    if (ephpm_engine_startup(&options, error.data(), error.size()) != 0) {
+        g_runtime_alive = false;
+        throw std::runtime_error(std::string("PHP engine startup failed: ") + error.data());
+    }
+}
+
+Runtime::~Runtime() {
+    ephpm_engine_shutdown();
+    g_runtime_alive = false;
+}
+
+EngineInfo Runtime::info() const {
+    EngineInfo info;
+    info.php_version = ephpm_php_version();
+    info.zts = ephpm_php_is_zts() != 0;
+    ephpm_list_extensions(
+        [](void* ctx, const char* name, int is_zend_extension) {
+            auto* out = static_cast<EngineInfo*>(ctx);
+            (is_zend_extension ? out->zend_extensions : out->extensions).emplace_back(name);
+        },
+        &info);
+    return info;
+}
+
+ScriptResult Runtime::execute(const ScriptJob& job, bool* thread_tainted) const {
+    HostRequest host(job);
+    ephpm_result raw{};
+    ephpm_execute(&host.c_request(), &raw);
+    if (thread_tainted != nullptr) *thread_tainted = raw.thread_tainted != 0;
+
+    ScriptResult result;
+    result.status = host.status();
+    result.headers_sent = host.headers_sent();
+    result.exit_status = raw.exit_status;
+    switch (raw.outcome) {
+        case EPHPM_OUTCOME_OK: result.outcome = Outcome::ok; break;
+        case EPHPM_OUTCOME_FATAL: result.outcome = Outcome::fatal; break;
+        case EPHPM_OUTCOME_TIMEOUT: result.outcome = Outcome::timeout; break;
+        case EPHPM_OUTCOME_MEMORY: result.outcome = Outcome::memory; break;
+        case EPHPM_OUTCOME_ABORTED: result.outcome = Outcome::aborted; break;
+        case EPHPM_OUTCOME_NOT_FOUND: result.outcome = Outcome::not_found; break;
+        case EPHPM_OUTCOME_STARTUP_FAILED: result.outcome = Outcome::startup_failed; break;
+    }
+    return result;
+}
+
+ThreadScope::ThreadScope() { ephpm_thread_attach(); }
+
+ThreadScope::~ThreadScope() { ephpm_thread_detach(); }
+
+void ThreadScope::renew() {
+    ephpm_thread_detach();
+    ephpm_thread_attach();
+}
+
+} // namespace ephpm::php

@@ -1,0 +1,61 @@
+// The embedded engine is the one this server promises: PHP 8.4, ZTS, our own
+// SAPI, and OPcache compiled in, switched on and actually caching.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "php/php_environment.hpp"
+
+namespace ephpm::testing {
+namespace {
+
+nlohmann::json run_engine_info() {
+    CapturedResponse out;
+    auto result = pool().execute(fixture_job("engine_info.php", out));
+    EXPECT_EQ(result.outcome, php::Outcome::ok) << out.body;
+    EXPECT_EQ(out.status, 200);
+    return nlohmann::json::parse(out.body);
+}
+
+TEST(Engine, IsPhp84ZtsWithOurSapi) {
+    auto info = run_engine_info();
+    EXPECT_EQ(info["version"].get<std::string>().rfind("8.4.", 0), 0u) << info.dump();
+    EXPECT_TRUE(info["zts"].get<bool>());
+    EXPECT_EQ(info["sapi"], "ephpm");
+}
+
+TEST(Engine, OpcacheIsEnabledAndCaches) {
+    run_engine_info(); // the script is cached at the latest after this run
+    auto info = run_engine_info();
+    ASSERT_TRUE(info["opcache"].is_object()) << "opcache_get_status() returned false";
+    EXPECT_TRUE(info["opcache"]["enabled"].get<bool>());
+    EXPECT_TRUE(info["opcache"]["script_cached"].get<bool>());
+    EXPECT_GT(info["opcache"]["hits"].get<long>(), 0);
+}
+
+TEST(Engine, WordpressExtensionSuiteIsCompiledIn) {
+    auto info = runtime().info();
+    for (const char* ext :
+         {"bcmath", "ctype", "curl", "dom", "exif", "fileinfo", "filter", "gd", "hash", "iconv",
+          "json", "mbstring", "mysqli", "mysqlnd", "openssl", "pcre", "PDO", "pdo_mysql",
+          "pdo_sqlite", "sqlite3", "session", "SimpleXML", "sodium", "tokenizer", "xml",
+          "xmlreader", "xmlwriter", "zip", "zlib", "Phar", "posix", "sockets"}) {
+        EXPECT_NE(std::find(info.extensions.begin(), info.extensions.end(), ext),
+                  info.extensions.end())
+            << ext << " is missing";
+    }
+    EXPECT_NE(std::find(info.zend_extensions.begin(), info.zend_extensions.end(), "Zend OPcache"),
+              info.zend_extensions.end());
+}
+
+TEST(Engine, MissingScriptIsNotFound) {
+    CapturedResponse out;
+    auto result = pool().execute(fixture_job("does_not_exist.php", out));
+    EXPECT_EQ(result.outcome, php::Outcome::not_found);
+    EXPECT_EQ(php::http_status_for(result), 404);
+}
+
+} // namespace
+} // namespace ephpm::testing
