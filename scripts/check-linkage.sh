@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Checks what an ephpm binary links dynamically: never libphp, libstdc++ or
+# libgcc_s, and nothing that docs/building.md does not list and explain.
+# Usage: check-linkage.sh BINARY DOC
+set -euo pipefail
+binary="${1:?usage: check-linkage.sh BINARY DOC}"
+doc="${2:?usage: check-linkage.sh BINARY DOC}"
+
+needed=$(readelf -d "$binary" | sed -nE 's/.*\(NEEDED\).*\[(.*)\]/\1/p')
+[ -n "$needed" ] || { echo "FAIL: readelf found no NEEDED entries in $binary"; exit 1; }
+status=0
+for lib in $needed; do
+    case "$lib" in
+        libphp* | libstdc++* | libgcc_s*)
+            echo "FAIL: $binary links $lib dynamically; it must be static"
+            status=1
+            ;;
+    esac
+    if ! grep -qF "\`$lib\`" "$doc"; then
+        echo "FAIL: $binary needs $lib, which $doc does not list"
+        status=1
+    fi
+done
+[ $status -eq 0 ] && echo "ok: $(echo "$needed" | wc -l) shared libraries, all listed in $doc"
+exit $status
