@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 # The compiler, the build system, and what `apt-get source` needs.
-toolchain=(build-essential cmake ninja-build pkg-config git ca-certificates xz-utils dpkg-dev
+toolchain=(build-essential cmake ninja-build pkg-config git ca-certificates xz-utils dpkg-dev patch
     clang-format clang-tidy)
 # PHP's own build: generators plus the -dev libraries behind the "wordpress"
 # extension suite (openssl, curl, zlib, mbstring/oniguruma, sqlite, zip,

@@ -54,7 +54,7 @@ fi
 # Everything that shapes the installed result, and nothing else (editing this
 # script's messages must not cost a rebuild).
 key_input=$(printf '%s\n' "$source_id" "$build_cflags" "${configure_flags[@]}" \
-    "$(cat "$EPHPM_ROOT/scripts/php/patch-source.sh")")
+    "$(cat "$EPHPM_ROOT/scripts/php/patch-source.sh" "$EPHPM_ROOT/scripts/php/opcache-zts-restart.patch")")
 key=$(printf '%s' "$key_input" | sha256sum | cut -c1-12)
 
 # Two checkouts building at once must not share a build tree.
@@ -94,7 +94,7 @@ if [ -f "$prefix/.ephpm-complete" ]; then
     exit 0
 fi
 
-for tool in make cc bison re2c autoconf pkg-config; do
+for tool in make cc bison re2c autoconf pkg-config patch; do
     command -v "$tool" >/dev/null ||
         die "$tool is missing, needed to build PHP" "run scripts/install-deps.sh first"
 done
@@ -102,7 +102,10 @@ done
 buildlog="$EPHPM_CACHE_DIR/php-build-$version-$key.log"
 : >"$buildlog"
 fail() {
-    tail -n 25 "$buildlog" >&2 || true
+    # The first errors say what went wrong; the last lines say where it stopped.
+    grep -m 8 -E '(error|Error|ERROR)[: ]' "$buildlog" | cut -c1-300 >&2 || true
+    echo "..." >&2
+    tail -n 5 "$buildlog" | cut -c1-300 >&2 || true
     die "PHP build failed during: $1 (full log: $buildlog)" \
         "read the log above; a missing library usually means scripts/install-deps.sh was not run"
 }

@@ -11,6 +11,10 @@
 #    zend_register_extension() itself). A header that defines its table
 #    entry as NULL does that: php_register_extensions() skips NULL slots.
 # 3. OPcache enables itself only for SAPI names on a fixed list; add ours.
+# 4. opcache-zts-restart.patch: under ZTS, OPcache's fcntl()-based count of
+#    processes using the cache cannot see this process's other threads, so a
+#    restart (opcache_reset(), a full cache) could free scripts that other
+#    threads are running. The patch counts threads instead.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -43,4 +47,9 @@ grep -q '^[[:space:]]*"ephpm",$' "$accel" || die "adding ephpm to OPcache's SAPI
 grep -q 'ZEND_EXT_API zend_extension zend_extension_entry' "$accel" ||
     die "$accel does not define zend_extension_entry, which the server registers"
 
-log "patched PHP source: static OPcache, OPcache enabled for the ephpm SAPI"
+patch -p1 --forward --silent <"$EPHPM_ROOT/scripts/php/opcache-zts-restart.patch" ||
+    die "scripts/php/opcache-zts-restart.patch does not apply to $accel" \
+        "build the pinned PHP 8.4 source, or refresh the patch for this version"
+grep -q 'zts_try_begin_restart' "$accel" || die "the OPcache ZTS restart patch did not apply"
+
+log "patched PHP source: static OPcache, enabled for the ephpm SAPI, ZTS-safe restarts"

@@ -52,6 +52,7 @@ HostRequest::HostRequest(const ScriptJob& job) : job_(job) {
 
 int HostRequest::write(void* ctx, const char* data, std::size_t len) noexcept {
     auto* self = static_cast<HostRequest*>(ctx);
+    if (self->job_.aborted && self->job_.aborted->load(std::memory_order_relaxed)) return 1;
     if (self->job_.sink == nullptr) return 0;
     return self->job_.sink->on_body({data, len}) ? 0 : 1;
 }

@@ -6,6 +6,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+real_cache="${EPHPM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ephpm}"
 export EPHPM_CACHE_DIR="$work/cache"
 passed=0
 failed=0
@@ -52,18 +53,31 @@ echo '#define PHP_VERSION "8.4.99"' >"$work/broken/php-8.4.99/main/php_version.h
 echo 'dnl nothing here' >"$work/broken/php-8.4.99/ext/opcache/config.m4"
 EPHPM_PHP_SOURCE="$work/broken/php-8.4.99" expect_failure "broken 8.4 source" "config.m4"
 
-# A build that fails in configure: a tree that passes the source edits but
-# has no working configure script.
-tree="$work/failing/php-8.4.98"
+# An 8.4 tree whose OPcache source the ZTS patch does not fit.
+tree="$work/unpatchable/php-8.4.97"
 mkdir -p "$tree/main" "$tree/ext/opcache"
-echo '#define PHP_VERSION "8.4.98"' >"$tree/main/php_version.h"
+echo '#define PHP_VERSION "8.4.97"' >"$tree/main/php_version.h"
 printf 'if test yes; then\n  dnl Always build as shared extension.\n  ext_shared=yes\nfi\n' \
     >"$tree/ext/opcache/config.m4"
 printf '\t"frankenphp",\n ZEND_EXT_API zend_extension zend_extension_entry = {\n' \
     >"$tree/ext/opcache/ZendAccelerator.c"
-printf '#!/bin/sh\necho "buildconf: simulated failure" >&2\nexit 1\n' >"$tree/buildconf"
-chmod +x "$tree/buildconf"
-EPHPM_PHP_SOURCE="$tree" expect_failure "failing build" "PHP build failed during: buildconf"
+EPHPM_PHP_SOURCE="$tree" expect_failure "patch does not apply" "opcache-zts-restart.patch does not apply"
+
+# A build that fails after the source edits: the real OPcache files from the
+# pinned source (downloaded by scripts/php/fetch-source.sh into the real
+# cache) in a tree whose buildconf fails.
+tarball=$(ls "$real_cache"/src/php8.4_*.orig.tar.xz 2>/dev/null | head -n1)
+if [ -z "$tarball" ]; then
+    echo "FAIL: failing build: no PHP source tarball in the cache (run scripts/php/build.sh first)"
+    failed=$((failed + 1))
+else
+    top=$(tar -tJf "$tarball" | head -n1 | cut -d/ -f1)
+    tar -xJf "$tarball" -C "$work" "$top/ext/opcache/config.m4" "$top/ext/opcache/ZendAccelerator.c" \
+        "$top/main/php_version.h"
+    printf '#!/bin/sh\necho "buildconf: simulated failure" >&2\nexit 1\n' >"$work/$top/buildconf"
+    chmod +x "$work/$top/buildconf"
+    EPHPM_PHP_SOURCE="$work/$top" expect_failure "failing build" "PHP build failed during: buildconf"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,7 +3,9 @@
 // where the output goes (ResponseSink), where the body comes from
 // (BodySource), and how it ended (ScriptResult).
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -53,6 +55,10 @@ struct ScriptJob {
     // Borrowed: must outlive the execution.
     ResponseSink* sink = nullptr;
     BodySource* body = nullptr; // null: empty body
+    // Set by the network side when the client disconnects: the script stops
+    // at its next output that reaches the server (unless it called
+    // ignore_user_abort(true)), and connection_aborted() reports it.
+    std::shared_ptr<const std::atomic<bool>> aborted;
 };
 
 enum class Outcome {

@@ -6,6 +6,7 @@
 #include "bridge.h"
 
 #include "main/php_main.h"
+#include "main/php_output.h"
 #include "main/php_variables.h"
 
 #include <string.h>
@@ -25,11 +26,15 @@ static void fill_request_info(const ephpm_request *request)
     php_handle_auth_data(request->authorization);
 }
 
+/* EG(exit_status) is reset when the request starts; PHP clears the last
+ * error's message (not its type) at the end of each request, so a message
+ * means the error happened in this request. */
 static bool last_error_was_fatal(void)
 {
     const int fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_PARSE |
                       E_RECOVERABLE_ERROR;
-    return EG(exit_status) == 255 && (PG(last_error_type) & fatal) != 0;
+    return EG(exit_status) == 255 && PG(last_error_message) != NULL &&
+           (PG(last_error_type) & fatal) != 0;
 }
 
 /* Must run before request shutdown, which clears the last error. */
@@ -65,6 +70,7 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
             outcome = EPHPM_OUTCOME_STARTUP_FAILED;
         } else {
             started = 1;
+            EG(exit_status) = 0; /* PHP keeps the previous request's value */
             zend_stream_init_filename(&file, request->script_filename);
             if (zend_stream_open(&file) != SUCCESS) {
                 outcome = EPHPM_OUTCOME_NOT_FOUND;
@@ -80,6 +86,17 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
 
     if (started && outcome == EPHPM_OUTCOME_OK) {
         outcome = classify_outcome();
+    }
+    if (outcome == EPHPM_OUTCOME_FATAL || outcome == EPHPM_OUTCOME_TIMEOUT ||
+        outcome == EPHPM_OUTCOME_MEMORY) {
+        /* What the script still holds in output buffers is half a page: the
+         * client gets the 500 without it. With display_errors on, the buffers
+         * carry the error message the developer asked to see, so keep them. */
+        if (!PG(display_errors)) {
+            zend_try {
+                php_output_discard_all();
+            } zend_end_try();
+        }
     }
     result->exit_status = EG(exit_status);
 

@@ -132,6 +132,24 @@ static void ephpm_log_message(const char *message, int syslog_type)
     request->host->log(request->host_ctx, syslog_type, message, strlen(message));
 }
 
+/* getenv() in a script sees the request's CGI variables first, as under
+ * php-fpm; PHP then falls back to the process environment. (sapi_getenv
+ * already refuses HTTP_PROXY, and the host never passes it.) */
+static char *ephpm_getenv(const char *name, size_t name_len)
+{
+    const ephpm_request *request = current_request();
+    if (request == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < request->server_var_count; i++) {
+        const ephpm_header *var = &request->server_vars[i];
+        if (var->name.len == name_len && memcmp(var->name.data, name, name_len) == 0) {
+            return (char *)var->value.data;
+        }
+    }
+    return NULL;
+}
+
 static zend_result ephpm_get_request_time(double *request_time)
 {
     const ephpm_request *request = current_request();
@@ -185,6 +203,10 @@ sapi_module_struct ephpm_sapi_module = {
     .shutdown = php_module_shutdown_wrapper,
     .ub_write = ephpm_ub_write,
     .flush = ephpm_flush,
+    .getenv = ephpm_getenv,
+    /* PHP reports SAPI-level problems through this (e.g. a header() with a
+     * line break): it must be set. */
+    .sapi_error = php_error,
     .send_headers = ephpm_send_headers,
     .read_post = ephpm_read_post,
     .read_cookies = ephpm_read_cookies,
