@@ -24,8 +24,8 @@ int print_version() {
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App cli{"ePHPm: a PHP application server in one binary (HTTP/1.1, HTTP/2, static "
-                 "files, embedded ZTS PHP)",
+    CLI::App cli{"ePHPm: a PHP application server in one binary (HTTP/1.1, static files, "
+                 "embedded ZTS PHP)",
                  "ephpm"};
     cli.get_formatter()->column_width(30);
     config::CommandLine command_line;

@@ -20,22 +20,33 @@ int default_worker_count() noexcept {
     return static_cast<int>(cpus == 0 ? 2 : 2 * cpus);
 }
 
+namespace {
+
+void append_ini(std::string& ini, std::string_view key, std::string_view value) {
+    ini.append(key).append("=").append(value).append("\n");
+}
+
+} // namespace
+
+std::string build_ini_defaults() {
+    std::string ini;
+    // Production defaults: errors go to the log, never to the client. A
+    // php.ini may change them.
+    append_ini(ini, "display_errors", "0");
+    append_ini(ini, "display_startup_errors", "0");
+    append_ini(ini, "log_errors", "1");
+    append_ini(ini, "html_errors", "0");
+    append_ini(ini, "opcache.enable", "1");
+    append_ini(ini, "opcache.enable_cli", "0");
+    return ini;
+}
+
 std::string build_ini_entries(const PhpSettings& settings) {
     std::string ini;
-    auto set = [&ini](std::string_view key, std::string_view value) {
-        ini.append(key).append("=").append(value).append("\n");
-    };
-    // Production defaults: errors go to the log, never to the client.
-    set("display_errors", "0");
-    set("display_startup_errors", "0");
-    set("log_errors", "1");
-    set("html_errors", "0");
-    set("opcache.enable", "1");
-    set("opcache.enable_cli", "0");
-    set("memory_limit", settings.memory_limit);
-    set("max_execution_time", std::to_string(settings.max_execution_time));
-    set("opcache.validate_timestamps", settings.opcache_validate_timestamps ? "1" : "0");
-    for (const auto& [key, value] : settings.ini_overrides) set(key, value);
+    append_ini(ini, "memory_limit", settings.memory_limit);
+    append_ini(ini, "max_execution_time", std::to_string(settings.max_execution_time));
+    append_ini(ini, "opcache.validate_timestamps", settings.opcache_validate_timestamps ? "1" : "0");
+    for (const auto& [key, value] : settings.ini_overrides) append_ini(ini, key, value);
     return ini;
 }
 
@@ -43,9 +54,11 @@ Runtime::Runtime(const PhpSettings& settings, int expected_threads) {
     if (g_runtime_alive.exchange(true)) {
         throw std::logic_error("the PHP runtime can be started once per process");
     }
-    const std::string ini = build_ini_entries(settings);
+    const std::string defaults = build_ini_defaults();
+    const std::string entries = build_ini_entries(settings);
     ephpm_engine_options options{};
-    options.ini_entries = ini.c_str();
+    options.ini_defaults = defaults.c_str();
+    options.ini_entries = entries.c_str();
     options.ini_path = settings.ini_file ? settings.ini_file->c_str() : nullptr;
     options.expected_threads = expected_threads;
     std::array<char, 256> error{};

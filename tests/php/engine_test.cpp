@@ -50,6 +50,21 @@ TEST(Engine, WordpressExtensionSuiteIsCompiledIn) {
               info.zend_extensions.end());
 }
 
+// Lowest first: PHP's defaults < ePHPm's defaults < php.ini < [php] settings
+// and ini_overrides.
+TEST(Engine, IniPrecedence) {
+    CapturedResponse out;
+    auto result = pool().execute(fixture_job("ini_values.php", out));
+    ASSERT_EQ(result.outcome, php::Outcome::ok);
+    auto ini = nlohmann::json::parse(out.body);
+    EXPECT_EQ(ini["loaded_ini"], std::string(EPHPM_FIXTURES_DIR) + "/ephpm-test.ini");
+    EXPECT_EQ(ini["html_errors"], "1") << "php.ini must win over ePHPm's defaults";
+    EXPECT_EQ(ini["precision"], "10") << "php.ini must win over PHP's defaults";
+    EXPECT_EQ(ini["memory_limit"], "128M") << "the [php] setting must win over php.ini";
+    EXPECT_EQ(ini["display_errors"], "0") << "ePHPm's default applies where php.ini is silent";
+    EXPECT_EQ(ini["log_errors"], "1");
+}
+
 TEST(Engine, MissingScriptIsNotFound) {
     CapturedResponse out;
     auto result = pool().execute(fixture_job("does_not_exist.php", out));

@@ -19,6 +19,8 @@ public:
     void SetUp() override {
         php::PhpSettings settings;
         settings.max_execution_time = 5;
+        settings.memory_limit = "128M";
+        settings.ini_file = std::string(EPHPM_FIXTURES_DIR) + "/ephpm-test.ini";
         // OPcache skips files changed in the last 2 s; fixtures may be fresh.
         settings.ini_overrides.emplace_back("opcache.file_update_protection", "0");
         g_runtime = std::make_unique<php::Runtime>(settings, kThreads + 1);

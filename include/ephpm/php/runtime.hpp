@@ -25,8 +25,10 @@ struct PhpSettings {
 // The number of pool threads `workers = 0` stands for.
 int default_worker_count() noexcept;
 
-// The "key=value\n" lines our SAPI hands PHP: server defaults, then the
-// settings, then the user's ini_overrides (last wins).
+// ini precedence, lowest first: PHP's built-in defaults < ePHPm's server
+// defaults (build_ini_defaults) < the php.ini file (ini_file) < the [php]
+// settings and then ini_overrides (build_ini_entries; the last one wins).
+std::string build_ini_defaults();
 std::string build_ini_entries(const PhpSettings& settings);
 
 struct EngineInfo {

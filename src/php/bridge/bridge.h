@@ -78,7 +78,8 @@ typedef struct ephpm_result {
 } ephpm_result;
 
 typedef struct ephpm_engine_options {
-    const char *ini_entries; /* "key=value\n" lines, applied after php.ini */
+    const char *ini_defaults; /* "key=value\n" lines that php.ini may override */
+    const char *ini_entries;  /* "key=value\n" lines that override php.ini */
     const char *ini_path;    /* a php.ini file or directory; NULL: no php.ini */
     int expected_threads;
 } ephpm_engine_options;

@@ -12,15 +12,36 @@
 #include <string.h>
 
 /* The SAPI struct points at these for the whole life of the engine. */
+static char *ini_defaults_copy;
 static char *ini_entries_copy;
 static char *ini_path_copy;
 
 static void release_copies(void)
 {
+    free(ini_defaults_copy);
     free(ini_entries_copy);
     free(ini_path_copy);
+    ini_defaults_copy = NULL;
     ini_entries_copy = NULL;
     ini_path_copy = NULL;
+}
+
+/* PHP calls this before it reads php.ini: what it stores here has the lowest
+ * precedence above PHP's built-in defaults. */
+static void apply_ini_defaults(HashTable *configuration_hash)
+{
+    const char *line = ini_defaults_copy;
+    while (line != NULL && *line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *eq = memchr(line, '=', len);
+        if (eq != NULL) {
+            zval value;
+            ZVAL_NEW_STR(&value, zend_string_init(eq + 1, len - (size_t)(eq + 1 - line), 1));
+            zend_hash_str_update(configuration_hash, line, (size_t)(eq - line), &value);
+        }
+        line = end ? end + 1 : NULL;
+    }
 }
 
 int ephpm_engine_startup(const ephpm_engine_options *options, char *error, size_t error_len)
@@ -37,7 +58,9 @@ int ephpm_engine_startup(const ephpm_engine_options *options, char *error, size_
     /* sapi_startup() clears ini_entries, so they are set after it. */
     sapi_startup(&ephpm_sapi_module);
 
+    ini_defaults_copy = strdup(options->ini_defaults ? options->ini_defaults : "");
     ini_entries_copy = strdup(options->ini_entries ? options->ini_entries : "");
+    ephpm_sapi_module.ini_defaults = apply_ini_defaults;
     ini_path_copy = options->ini_path ? strdup(options->ini_path) : NULL;
     ephpm_sapi_module.ini_entries = ini_entries_copy;
     ephpm_sapi_module.php_ini_path_override = ini_path_copy;

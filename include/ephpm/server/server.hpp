@@ -1,0 +1,56 @@
+#pragma once
+// The HTTP/1.1 server: binds the listen address, serves the document root
+// (static files and PHP through the pool) until SIGINT/SIGTERM or stop(),
+// then shuts down gracefully.
+//
+// Shutdown: stop accepting; idle keep-alive connections close at once;
+// in-flight requests may finish for kShutdownGrace (10 s), after which their
+// connections are closed and running scripts see an aborted client at their
+// next output (PHP cannot be interrupted from outside; max_execution_time
+// bounds the rest). A second signal exits the process immediately (code 1).
+
+#include <memory>
+#include <string>
+
+#include "ephpm/config/config.hpp"
+#include "ephpm/php/pool.hpp"
+
+namespace ephpm::server {
+
+struct ServerOptions {
+    int io_threads = 1;         // threads running the io_context
+    bool handle_signals = true; // SIGINT/SIGTERM start the graceful stop
+};
+
+class Server {
+public:
+    // Binds, listens and (with handle_signals) installs the SIGINT/SIGTERM
+    // handlers; throws std::runtime_error ("cannot listen on 127.0.0.1:80:
+    // Permission denied") when it cannot bind.
+    //
+    // Construct it BEFORE the PHP runtime starts: PHP's zend_signal records
+    // the handlers present at its startup and forwards signals to those;
+    // a handler installed later is bypassed and SIGTERM would kill the
+    // process outright.
+    explicit Server(const config::ServerSettings& settings, ServerOptions options = {});
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // The address actually bound, e.g. "127.0.0.1:41234" when port 0 was
+    // configured, "[::1]:8080" for IPv6.
+    [[nodiscard]] std::string local_address() const;
+
+    // Serves with `pool` until stopped and drained; returns on the calling
+    // thread. Call once.
+    void run(php::Pool& pool);
+
+    // Starts the graceful stop, as a signal would. Thread-safe.
+    void stop();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace ephpm::server

@@ -1,0 +1,65 @@
+// The application: logging, the HTTP server, the PHP runtime and pool.
+//
+// Start order matters twice: the server binds first (a busy port fails fast,
+// before PHP starts) and it installs the SIGINT/SIGTERM handlers before PHP's
+// zend_signal records the process's handlers (see server.hpp). Teardown is
+// server, pool, runtime, all on this thread: the runtime must stop on the
+// thread that started it.
+
+#include "ephpm/app/run.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "ephpm/php/pool.hpp"
+#include "ephpm/php/runtime.hpp"
+#include "ephpm/server/server.hpp"
+#include "ephpm/version.hpp"
+
+namespace ephpm::app {
+namespace {
+
+void configure_logging(const std::string& level) {
+    // Plain stdout (no colours): the banner and logs are read by process
+    // managers and by the end-to-end tests; the sink flushes every line.
+    auto logger = std::make_shared<spdlog::logger>(
+        "ephpm", std::make_shared<spdlog::sinks::stdout_sink_mt>());
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+    logger->set_level(spdlog::level::from_str(level));
+    spdlog::set_default_logger(std::move(logger));
+}
+
+} // namespace
+
+int run(const config::Config& config) {
+    configure_logging(config.logging.level);
+
+    std::unique_ptr<server::Server> server;
+    try {
+        server = std::make_unique<server::Server>(config.server);
+    } catch (const std::exception& e) {
+        spdlog::error("{}", e.what());
+        return 1;
+    }
+
+    const int workers = config.php.workers > 0 ? config.php.workers : php::default_worker_count();
+    php::Runtime runtime(config.php, workers);
+    auto pool = std::make_unique<php::Pool>(runtime, php::PoolOptions{workers, 0});
+
+    const auto info = runtime.info();
+    spdlog::info("ePHPm {} (PHP {}{}, {} worker threads)", kVersion, info.php_version,
+                 info.zts ? " ZTS" : " NTS", pool->thread_count());
+    spdlog::info("document root: {}", config.server.document_root);
+    spdlog::info("listening on {}", server->local_address());
+
+    server->run(*pool);
+    server.reset();
+    pool.reset(); // finishes queued scripts, then detaches the PHP threads
+    spdlog::info("stopped");
+    return 0;
+}
+
+} // namespace ephpm::app

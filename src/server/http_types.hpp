@@ -1,0 +1,22 @@
+#pragma once
+// The Beast types every part of the HTTP/1.1 side shares.
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <string_view>
+
+namespace ephpm::server {
+
+namespace http = boost::beast::http;
+
+// The whole request, body included: it is read (bounded by kMaxBodyBytes)
+// before the request is handled.
+using Request = http::request<http::string_body>;
+
+// Beast's string_view as std::string_view (for fmt and our own helpers).
+inline std::string_view sv(boost::beast::string_view s) noexcept { return {s.data(), s.size()}; }
+
+} // namespace ephpm::server

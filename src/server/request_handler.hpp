@@ -1,0 +1,44 @@
+#pragma once
+// The application as one coroutine from a complete request to a response:
+// route it, then serve the static file, run the PHP script, or answer with a
+// redirect or error. Knows nothing about sockets or timeouts.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ephpm/php/pool.hpp"
+#include "server/cgi.hpp"
+#include "server/http_types.hpp"
+
+namespace ephpm::server {
+
+// What every request of the site shares; lives as long as the server.
+struct SiteContext {
+    std::filesystem::path document_root; // absolute
+    std::string document_root_string;
+    std::vector<std::string> index_files;
+    php::Pool* pool = nullptr;
+};
+
+// What the handler needs to know about the connection it serves.
+struct RequestContext {
+    const SiteContext* site = nullptr;
+    const ConnectionInfo* connection = nullptr;
+    // Server shutting down: answer with Connection: close.
+    const std::atomic<bool>* stopping = nullptr;
+    // Set when the server gives up on the connection; PHP sees it as a
+    // client that went away.
+    std::shared_ptr<const std::atomic<bool>> aborted;
+};
+
+// The response's keep_alive() says whether the connection may serve another
+// request.
+boost::asio::awaitable<http::message_generator> handle_request(Request request,
+                                                               const RequestContext& context);
+
+} // namespace ephpm::server

@@ -1,0 +1,254 @@
+#include "ephpm/server/server.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "server/http1_session.hpp"
+#include "server/limits.hpp"
+#include "server/listen_address.hpp"
+#include "server/request_handler.hpp"
+#include "server/signal_watcher.hpp"
+
+namespace ephpm::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// Back-off when accept fails for lack of descriptors, so we do not spin.
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+
+// Sockets must not leak into processes PHP scripts start (proc_open, exec):
+// a child holding a client socket keeps that connection open after we close it.
+void set_cloexec(int fd) {
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+std::filesystem::path clean_root(const std::string& root) {
+    std::filesystem::path path = std::filesystem::path(root).lexically_normal();
+    std::string text = path.native();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return text;
+}
+
+const char* signal_name(int signo) {
+    switch (signo) {
+        case SIGINT:
+            return "SIGINT";
+        case SIGTERM:
+            return "SIGTERM";
+        default:
+            return "signal";
+    }
+}
+
+} // namespace
+
+class Server::Impl {
+public:
+    Impl(const config::ServerSettings& settings, ServerOptions options)
+        : options_(options), strand_(asio::make_strand(io_)), acceptor_(strand_), grace_(strand_) {
+        site_.document_root = clean_root(settings.document_root);
+        site_.document_root_string = site_.document_root.native();
+        site_.index_files = settings.index_files;
+        listen(settings.listen);
+        if (options_.handle_signals) {
+            signals_.emplace([this](int signo, int count) { on_signal(signo, count); });
+        }
+    }
+
+    [[nodiscard]] std::string local_address() const {
+        boost::system::error_code ec;
+        auto endpoint = acceptor_.local_endpoint(ec);
+        return ec ? std::string("?") : endpoint_text(endpoint);
+    }
+
+    void run(php::Pool& pool) {
+        site_.pool = &pool;
+        auto log_failure = [](const char* what) {
+            return [what](std::exception_ptr e) {
+                if (!e) return;
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    spdlog::error("{} failed: {}", what, ex.what());
+                }
+            };
+        };
+        asio::co_spawn(strand_, accept_loop(), log_failure("accept loop"));
+        std::vector<std::thread> extra;
+        for (int i = 1; i < options_.io_threads; ++i) extra.emplace_back([this] { io_.run(); });
+        io_.run();
+        for (auto& thread : extra) thread.join();
+    }
+
+    void stop() {
+        asio::post(strand_, [this] { begin_shutdown(); });
+    }
+
+private:
+    void listen(const std::string& listen_address) {
+        boost::system::error_code ec;
+        for (const auto& endpoint : resolve_listen_address(listen_address)) {
+            ec = {};
+            acceptor_.open(endpoint.protocol(), ec);
+            if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+            if (!ec) acceptor_.bind(endpoint, ec);
+            if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+            if (!ec) {
+                set_cloexec(acceptor_.native_handle());
+                return;
+            }
+            boost::system::error_code ignored;
+            acceptor_.close(ignored);
+        }
+        throw std::runtime_error(
+            fmt::format("cannot listen on {}: {}", listen_address, ec.message()));
+    }
+
+    asio::awaitable<void> accept_loop() {
+        for (;;) {
+            auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kUseTuple);
+            if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+            if (ec) {
+                spdlog::warn("accept failed: {}", ec.message());
+                if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
+                    asio::steady_timer backoff(strand_, kAcceptBackoff);
+                    co_await backoff.async_wait(kUseTuple);
+                }
+                continue;
+            }
+            if (stopping_.load()) co_return;
+            set_cloexec(socket.native_handle());
+            boost::system::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
+            start_session(std::move(socket));
+        }
+    }
+
+    void start_session(tcp::socket socket) {
+        auto session = std::make_shared<Http1Session>(std::move(socket), site_, stopping_);
+        Http1Session* key = session.get();
+        {
+            std::lock_guard lock(sessions_mutex_);
+            sessions_.emplace(key, session);
+        }
+        asio::co_spawn(session->executor(), session->run(),
+                       [this, session, key](std::exception_ptr e) {
+                           if (e) {
+                               try {
+                                   std::rethrow_exception(e);
+                               } catch (const std::exception& ex) {
+                                   spdlog::error("connection failed: {}", ex.what());
+                               }
+                           }
+                           on_session_end(key);
+                       });
+    }
+
+    void on_session_end(Http1Session* key) {
+        bool drained = false;
+        {
+            std::lock_guard lock(sessions_mutex_);
+            sessions_.erase(key);
+            drained = sessions_.empty();
+        }
+        if (drained && stopping_.load()) asio::post(strand_, [this] { finish_if_drained(); });
+    }
+
+    // On the signal watcher's thread.
+    void on_signal(int signo, int count) {
+        if (count == 1) {
+            spdlog::info(
+                "{} received: shutting down (in-flight requests get {} s; signal again "
+                "to exit at once)",
+                signal_name(signo), kShutdownGrace.count());
+            stop();
+            return;
+        }
+        spdlog::warn("{} received again: exiting immediately", signal_name(signo));
+        spdlog::default_logger()->flush();
+        std::_Exit(1);
+    }
+
+    void begin_shutdown() {
+        if (stopping_.exchange(true)) return;
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        for (const auto& session : snapshot()) session->shutdown();
+        grace_.expires_after(kShutdownGrace);
+        grace_.async_wait([this](boost::system::error_code ec) {
+            if (ec) return; // everything finished in time
+            auto remaining = snapshot();
+            if (remaining.empty()) return;
+            spdlog::warn("{} connection(s) still busy after {} s: closing them", remaining.size(),
+                         kShutdownGrace.count());
+            for (const auto& session : remaining) session->force_close();
+        });
+        finish_if_drained();
+    }
+
+    // On the strand: once nothing is left, cancel what would keep run() going.
+    void finish_if_drained() {
+        {
+            std::lock_guard lock(sessions_mutex_);
+            if (!sessions_.empty()) return;
+        }
+        grace_.cancel();
+    }
+
+    std::vector<std::shared_ptr<Http1Session>> snapshot() {
+        std::vector<std::shared_ptr<Http1Session>> live;
+        std::lock_guard lock(sessions_mutex_);
+        for (const auto& [key, weak] : sessions_) {
+            if (auto session = weak.lock()) live.push_back(std::move(session));
+        }
+        return live;
+    }
+
+    ServerOptions options_;
+    asio::io_context io_;
+    asio::strand<asio::io_context::executor_type> strand_;
+    tcp::acceptor acceptor_;
+    asio::steady_timer grace_;
+    SiteContext site_;
+    std::atomic<bool> stopping_{false};
+    std::mutex sessions_mutex_;
+    std::unordered_map<Http1Session*, std::weak_ptr<Http1Session>> sessions_;
+    // Last member: destroyed (joined) first, so its callback never sees a
+    // half-destroyed server.
+    std::optional<SignalWatcher> signals_;
+};
+
+Server::Server(const config::ServerSettings& settings, ServerOptions options)
+    : impl_(std::make_unique<Impl>(settings, options)) {}
+
+Server::~Server() = default;
+
+std::string Server::local_address() const { return impl_->local_address(); }
+
+void Server::run(php::Pool& pool) { impl_->run(pool); }
+
+void Server::stop() { impl_->stop(); }
+
+} // namespace ephpm::server

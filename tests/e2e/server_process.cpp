@@ -1,0 +1,214 @@
+#include "e2e/server_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace ephpm::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::string shell_quote(const std::string& arg) {
+    std::string quoted = "'";
+    for (char c : arg) {
+        if (c == '\'') {
+            quoted += "'\\''";
+        } else {
+            quoted.push_back(c);
+        }
+    }
+    quoted.push_back('\'');
+    return quoted;
+}
+
+// Runs a shell command, returns (exit code, stdout).
+std::pair<int, std::string> run_command(const std::string& command) {
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("popen failed");
+    std::string out;
+    std::array<char, 8192> buffer{};
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+        out.append(buffer.data(), n);
+    const int status = ::pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return s;
+}
+
+} // namespace
+
+TempDir::TempDir(const std::string& prefix) {
+    std::random_device random;
+    path_ = std::filesystem::temp_directory_path() /
+            (prefix + "-" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+void TempDir::write(const std::string& relative, const std::string& content) const {
+    const auto file = path_ / relative;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream(file, std::ios::binary) << content;
+}
+
+ServerProcess::ServerProcess(const std::filesystem::path& work_dir, const std::string& toml) {
+    const auto config_path = work_dir / "ephpm.toml";
+    std::ofstream(config_path) << toml;
+    log_path_ = work_dir / "ephpm.log";
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+
+    // The child gets our environment minus what would reconfigure it.
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        if (entry.rfind("EPHPM_", 0) == 0 || entry.rfind("PORT=", 0) == 0) continue;
+        env_strings.push_back(entry);
+    }
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::string binary = EPHPM_BINARY;
+    std::string flag = "--config";
+    std::string config = config_path.native();
+    std::array<char*, 4> argv = {binary.data(), flag.data(), config.data(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("posix_spawn " + binary + " failed");
+    pid_ = pid;
+
+    const std::regex banner(R"(listening on 127\.0\.0\.1:(\d+))");
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        std::smatch match;
+        const std::string log = output();
+        if (std::regex_search(log, match, banner)) {
+            port_ = std::stoi(match[1]);
+            return;
+        }
+        if (wait_exit(0ms)) return; // exited early: started() stays false
+        std::this_thread::sleep_for(20ms);
+    }
+}
+
+ServerProcess::~ServerProcess() {
+    if (pid_ > 0 && !reaped_) {
+        ::kill(pid_, SIGKILL);
+        wait_exit(5000ms);
+    }
+}
+
+std::string ServerProcess::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::string ServerProcess::output() const { return read_file(log_path_); }
+
+void ServerProcess::signal(int signo) const {
+    if (pid_ > 0 && !reaped_) ::kill(pid_, signo);
+}
+
+std::optional<int> ServerProcess::wait_exit(std::chrono::milliseconds timeout) {
+    if (reaped_) return exit_code_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+        if (done == pid_) {
+            reaped_ = true;
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+            return exit_code_;
+        }
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        std::this_thread::sleep_for(10ms);
+    }
+}
+
+std::string HttpResponse::header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string{} : it->second;
+}
+
+bool HttpResponse::has_header(const std::string& lower_name) const {
+    return headers.count(lower_name) != 0;
+}
+
+std::string curl_raw(const std::vector<std::string>& args) {
+    std::string command = "curl -sS --max-time 10";
+    for (const auto& arg : args) command += " " + shell_quote(arg);
+    return run_command(command + " 2>/dev/null").second;
+}
+
+HttpResponse curl(const std::vector<std::string>& args) {
+    std::string command = "curl -sS -i --max-time 10";
+    for (const auto& arg : args) command += " " + shell_quote(arg);
+    auto [code, out] = run_command(command + " 2>/dev/null");
+    HttpResponse response;
+    response.curl_exit = code;
+    // Skip interim responses (100 Continue), then parse the final one.
+    std::size_t pos = 0;
+    for (;;) {
+        const std::size_t end = out.find("\r\n\r\n", pos);
+        if (out.compare(pos, 5, "HTTP/") != 0 || end == std::string::npos) return response;
+        std::istringstream head(out.substr(pos, end - pos));
+        std::string line;
+        std::getline(head, line);
+        std::istringstream status_line(line);
+        std::string version;
+        status_line >> version >> response.status;
+        if (response.status >= 100 && response.status < 200) {
+            pos = end + 4;
+            continue;
+        }
+        while (std::getline(head, line)) {
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            const std::size_t colon = line.find(':');
+            if (colon == std::string::npos) continue;
+            std::string value = line.substr(colon + 1);
+            while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+            response.headers.emplace(lower(line.substr(0, colon)), value);
+        }
+        response.body = out.substr(end + 4);
+        return response;
+    }
+}
+
+} // namespace ephpm::testing

@@ -1,0 +1,57 @@
+// Binding, without PHP: port 0 reports the port the kernel chose, and a
+// busy port is a clear error rather than a crash.
+
+#include "ephpm/server/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <stdexcept>
+
+namespace ephpm::server {
+namespace {
+
+config::ServerSettings settings_for(const std::string& listen) {
+    config::ServerSettings settings;
+    settings.listen = listen;
+    settings.document_root = "/";
+    return settings;
+}
+
+constexpr ServerOptions kNoSignals{1, false};
+
+TEST(ServerBind, PortZeroReportsTheRealPort) {
+    Server server(settings_for("127.0.0.1:0"), kNoSignals);
+    const std::string address = server.local_address();
+    EXPECT_TRUE(std::regex_match(address, std::regex(R"(127\.0\.0\.1:[1-9][0-9]*)"))) << address;
+}
+
+TEST(ServerBind, BusyPortThrowsAClearError) {
+    Server first(settings_for("127.0.0.1:0"), kNoSignals);
+    const std::string taken = first.local_address();
+    try {
+        Server second(settings_for(taken), kNoSignals);
+        FAIL() << "bound " << taken << " twice";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()), "cannot listen on " + taken + ": Address already in use");
+    }
+}
+
+TEST(ServerBind, Ipv6AddressesAreBracketed) {
+    try {
+        Server server(settings_for("[::1]:0"), kNoSignals);
+        EXPECT_TRUE(std::regex_match(server.local_address(), std::regex(R"(\[::1\]:[1-9][0-9]*)")))
+            << server.local_address();
+    } catch (const std::runtime_error& e) {
+        GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+    }
+}
+
+TEST(ServerBind, MalformedAddressIsRejected) {
+    EXPECT_THROW(Server(settings_for("127.0.0.1"), kNoSignals), std::runtime_error);
+    EXPECT_THROW(Server(settings_for("127.0.0.1:99999"), kNoSignals), std::runtime_error);
+    EXPECT_THROW(Server(settings_for("[::1:80"), kNoSignals), std::runtime_error);
+}
+
+} // namespace
+} // namespace ephpm::server
