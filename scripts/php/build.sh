@@ -14,9 +14,12 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
+# --disable-zend-signals: with Zend signals PHP installs its own SIGINT and
+# SIGTERM handlers, which kill the process on threads that are not running a
+# request; the server owns process signals (as FrankenPHP requires too).
 configure_flags=(
     --enable-zts --enable-embed=static --disable-cli --disable-cgi --disable-phpdbg
-    --without-pear --disable-all
+    --disable-zend-signals --without-pear --disable-all
     --enable-opcache --enable-bcmath --enable-ctype --with-curl --enable-dom --enable-exif
     --enable-fileinfo --enable-filter --with-iconv --enable-mbstring
     --with-mysqli --enable-mysqlnd --with-openssl --enable-pdo --with-pdo-mysql --with-pdo-sqlite

@@ -1,10 +1,8 @@
 // The application: logging, the HTTP server, the PHP runtime and pool.
 //
-// Start order matters twice: the server binds first (a busy port fails fast,
-// before PHP starts) and it installs the SIGINT/SIGTERM handlers before PHP's
-// zend_signal records the process's handlers (see server.hpp). Teardown is
-// server, pool, runtime, all on this thread: the runtime must stop on the
-// thread that started it.
+// The server binds first, so a busy port fails fast, before PHP starts.
+// Teardown is server, pool, runtime, all on this thread: the runtime must
+// stop on the thread that started it.
 
 #include "ephpm/app/run.hpp"
 

@@ -36,6 +36,9 @@ std::string build_ini_defaults() {
     append_ini(ini, "display_startup_errors", "0");
     append_ini(ini, "log_errors", "1");
     append_ini(ini, "html_errors", "0");
+    // As php.ini-production: a web request has no argv (PHP would otherwise
+    // build $_SERVER['argv'] from the query string).
+    append_ini(ini, "register_argc_argv", "0");
     append_ini(ini, "opcache.enable", "1");
     append_ini(ini, "opcache.enable_cli", "0");
     return ini;

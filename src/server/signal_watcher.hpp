@@ -1,21 +1,14 @@
 #pragma once
-// SIGINT/SIGTERM, received on a thread of our own with sigtimedwait(2)
-// instead of through a signal handler.
-//
-// Why not boost::asio::signal_set: the embedded PHP (built with
-// ZEND_SIGNALS) installs its own deferring handler for SIGINT/SIGTERM at the
-// first request, and on a thread that TSRM manages but that is not inside a
-// request (main, or a pool thread that has not served one yet) that handler
-// falls through to the default action: the process dies instead of shutting
-// down. Blocking the two signals in every thread and collecting them here
-// keeps PHP's handler from ever running for them.
-//
-// The watcher must therefore be created before any other thread (the PHP
-// pool in particular): new threads inherit the blocked mask. A side effect
-// until the bridge stops PHP from taking the signals over: processes a
-// script starts (proc_open, exec) inherit SIGINT/SIGTERM blocked as well.
+// SIGINT/SIGTERM, delivered to a handler on a thread of the watcher's own
+// (an io_context running a boost::asio::signal_set), so the server's
+// reaction never runs inside a signal handler. Nothing is blocked: processes
+// a PHP script starts (proc_open, exec) get the default signal dispositions.
+// This relies on libphp being built without Zend signals (see
+// scripts/php/build.sh), so PHP never installs handlers of its own.
 
-#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
 #include <functional>
 #include <thread>
 
@@ -28,15 +21,17 @@ public:
     using Handler = std::function<void(int signo, int count)>;
 
     explicit SignalWatcher(Handler on_signal);
-    ~SignalWatcher(); // stops and joins the thread; the signals stay blocked
+    ~SignalWatcher(); // stops and joins the thread; default handling returns
     SignalWatcher(const SignalWatcher&) = delete;
     SignalWatcher& operator=(const SignalWatcher&) = delete;
 
 private:
-    void loop();
+    void wait_for_next();
 
     Handler on_signal_;
-    std::atomic<bool> stopping_{false};
+    boost::asio::io_context io_;
+    boost::asio::signal_set signals_;
+    int count_ = 0;
     std::thread thread_;
 };
 

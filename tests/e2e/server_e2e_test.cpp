@@ -72,6 +72,14 @@ void write_site(const TempDir& site) {
                "<?php http_response_code(201); header('X-Made-By: e2e'); "
                "setcookie('a', '1'); setcookie('b', '2'); echo 'created';");
     site.write("fatal.php", "<?php undefined_function_for_e2e();");
+    // A child process must get default signal handling from the server.
+    site.write("child_signal.php",
+               "<?php $p = proc_open(['sleep', '30'], [], $pipes); usleep(100000); "
+               "proc_terminate($p, 15); $deadline = microtime(true) + 5; "
+               "do { $s = proc_get_status($p); usleep(10000); } "
+               "while ($s['running'] && microtime(true) < $deadline); "
+               "echo $s['running'] ? 'still running' : 'terminated by ' . $s['termsig']; "
+               "if ($s['running']) { proc_terminate($p, 9); } proc_close($p);");
     site.write("secret.php", std::string("<?php /* ") + kSourceMarker + " */ echo 'ran';");
     site.write("UPPER.PHP", std::string("<?php /* ") + kSourceMarker + " */ echo 'ran';");
     site.write("legacy.phtml", std::string("<?php /* ") + kSourceMarker + " */");
@@ -280,6 +288,12 @@ TEST_F(ServerE2E, DirectoryRedirectsThenServesIndex) {
     EXPECT_EQ(index.status, 200);
     EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
     EXPECT_EQ(index.body, "<h1>sub</h1>\n");
+}
+
+TEST_F(ServerE2E, ChildProcessesOfScriptsCanBeTerminated) {
+    const auto r = curl({url("/child_signal.php")});
+    ASSERT_EQ(r.curl_exit, 0);
+    EXPECT_EQ(r.body, "terminated by 15") << "the server's signal mask leaked into the child";
 }
 
 TEST_F(ServerE2E, FatalErrorIs500AndTheNextRequestIsFine) {

@@ -13,10 +13,7 @@ namespace {
 
 nlohmann::json run_engine_info() {
     CapturedResponse out;
-    auto result = pool().execute(fixture_job("engine_info.php", out));
-    EXPECT_EQ(result.outcome, php::Outcome::ok) << out.body;
-    EXPECT_EQ(out.status, 200);
-    return nlohmann::json::parse(out.body);
+    return run_json(pool(), fixture_job("engine_info.php", out));
 }
 
 TEST(Engine, IsPhp84ZtsWithOurSapi) {
@@ -54,15 +51,15 @@ TEST(Engine, WordpressExtensionSuiteIsCompiledIn) {
 // and ini_overrides.
 TEST(Engine, IniPrecedence) {
     CapturedResponse out;
-    auto result = pool().execute(fixture_job("ini_values.php", out));
-    ASSERT_EQ(result.outcome, php::Outcome::ok);
-    auto ini = nlohmann::json::parse(out.body);
+    auto ini = run_json(pool(), fixture_job("ini_values.php", out, "x=1"));
     EXPECT_EQ(ini["loaded_ini"], std::string(EPHPM_FIXTURES_DIR) + "/ephpm-test.ini");
     EXPECT_EQ(ini["html_errors"], "1") << "php.ini must win over ePHPm's defaults";
     EXPECT_EQ(ini["precision"], "10") << "php.ini must win over PHP's defaults";
     EXPECT_EQ(ini["memory_limit"], "128M") << "the [php] setting must win over php.ini";
     EXPECT_EQ(ini["display_errors"], "0") << "ePHPm's default applies where php.ini is silent";
     EXPECT_EQ(ini["log_errors"], "1");
+    EXPECT_EQ(ini["register_argc_argv"], "0");
+    EXPECT_FALSE(ini["argv_set"].get<bool>()) << "$_SERVER['argv'] built from the query string";
 }
 
 TEST(Engine, MissingScriptIsNotFound) {

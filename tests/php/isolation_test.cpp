@@ -16,9 +16,7 @@ namespace {
 
 nlohmann::json state_seen_by_a_request() {
     CapturedResponse out;
-    auto result = single_thread_pool().execute(fixture_job("isolation.php", out));
-    EXPECT_EQ(result.outcome, php::Outcome::ok) << out.body;
-    return nlohmann::json::parse(out.body);
+    return run_json(single_thread_pool(), fixture_job("isolation.php", out));
 }
 
 TEST(Isolation, NothingLeaksBetweenRequestsOnOneThread) {

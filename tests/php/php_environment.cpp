@@ -102,4 +102,11 @@ php::ScriptJob fixture_job(const std::string& name, CapturedResponse& sink,
     return job;
 }
 
+nlohmann::json run_json(php::Pool& on, php::ScriptJob job) {
+    auto* sink = static_cast<CapturedResponse*>(job.sink);
+    auto result = on.execute(std::move(job));
+    EXPECT_EQ(result.outcome, php::Outcome::ok) << sink->body;
+    return nlohmann::json::parse(sink->body);
+}
+
 } // namespace ephpm::testing

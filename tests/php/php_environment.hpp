@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ephpm/php/pool.hpp"
 #include "ephpm/php/runtime.hpp"
 #include "ephpm/php/script.hpp"
@@ -58,5 +60,8 @@ php::ScriptJob fixture_job(const std::string& name, CapturedResponse& sink,
                            const std::string& query = "");
 
 std::string fixture_path(const std::string& name);
+
+// Runs `job` on `on`, expects a normal ending, and parses the output as JSON.
+nlohmann::json run_json(php::Pool& on, php::ScriptJob job);
 
 } // namespace ephpm::testing

@@ -14,12 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-json run_json(php::ScriptJob job, CapturedResponse& out) {
-    auto result = pool().execute(std::move(job));
-    EXPECT_EQ(result.outcome, php::Outcome::ok) << out.body;
-    return json::parse(out.body);
-}
-
 TEST(Request, ServerVariablesQueryAndCookies) {
     CapturedResponse out;
     auto job = fixture_job("request_dump.php", out, "a=1&b[]=x&b[]=y");
@@ -31,7 +25,7 @@ TEST(Request, ServerVariablesQueryAndCookies) {
                        {"SCRIPT_FILENAME", job.script_filename},
                        {"HTTP_X_CUSTOM", "custom value"},
                        {"SERVER_SOFTWARE", "ePHPm/test"}};
-    auto seen = run_json(job, out);
+    auto seen = run_json(pool(), job);
     EXPECT_EQ(seen["server"]["REQUEST_METHOD"], "GET");
     EXPECT_EQ(seen["server"]["REQUEST_URI"], "/request_dump.php?a=1&b[]=x&b[]=y");
     EXPECT_EQ(seen["server"]["HTTP_X_CUSTOM"], "custom value");
@@ -54,7 +48,7 @@ TEST(Request, HttpProxyFromAHeaderNeverReachesTheScript) {
     auto job = fixture_job("request_dump.php", out);
     // Even if a host passed it, PHP's getenv() must not return it.
     job.server_vars = {{"HTTP_PROXY", "http://evil.example:3128"}};
-    auto seen = run_json(job, out);
+    auto seen = run_json(pool(), job);
     EXPECT_EQ(seen["getenv_proxy"], false);
 }
 
@@ -66,7 +60,7 @@ TEST(Request, FormPostBody) {
     job.content_type = "application/x-www-form-urlencoded";
     job.content_length = 44;
     job.body = &body;
-    auto seen = run_json(job, out);
+    auto seen = run_json(pool(), job);
     EXPECT_EQ(seen["post"]["name"], "ada");
     EXPECT_EQ(seen["post"]["langs"], json::array({"php", "c++"}));
 }
@@ -75,7 +69,7 @@ TEST(Request, BasicAuthorizationFillsPhpAuthVariables) {
     CapturedResponse out;
     auto job = fixture_job("request_dump.php", out);
     job.authorization = "Basic dXNlcjpwYXNzOndvcmQ="; // user:pass:word
-    auto seen = run_json(job, out);
+    auto seen = run_json(pool(), job);
     EXPECT_EQ(seen["server"]["PHP_AUTH_USER"], "user");
     EXPECT_EQ(seen["server"]["PHP_AUTH_PW"], "pass:word");
 }
@@ -134,7 +128,7 @@ TEST(Request, MultipartUploadFillsFilesAndCleansUp) {
     job.content_type = "multipart/form-data; boundary=" + boundary;
     job.content_length = static_cast<std::int64_t>(body.size());
     job.body = &source;
-    auto seen = run_json(job, out);
+    auto seen = run_json(pool(), job);
     EXPECT_EQ(seen["name"], "notes.txt");
     EXPECT_EQ(seen["error"], 0);
     EXPECT_EQ(seen["size"], 18);

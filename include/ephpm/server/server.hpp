@@ -27,11 +27,6 @@ public:
     // Binds, listens and (with handle_signals) installs the SIGINT/SIGTERM
     // handlers; throws std::runtime_error ("cannot listen on 127.0.0.1:80:
     // Permission denied") when it cannot bind.
-    //
-    // Construct it BEFORE the PHP runtime starts: PHP's zend_signal records
-    // the handlers present at its startup and forwards signals to those;
-    // a handler installed later is bypassed and SIGTERM would kill the
-    // process outright.
     explicit Server(const config::ServerSettings& settings, ServerOptions options = {});
     ~Server();
     Server(const Server&) = delete;

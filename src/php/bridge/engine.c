@@ -54,7 +54,9 @@ int ephpm_engine_startup(const ephpm_engine_options *options, char *error, size_
         snprintf(error, error_len, "TSRM startup failed");
         return -1;
     }
-    zend_signal_startup();
+#ifdef ZEND_SIGNALS
+    zend_signal_startup(); /* the build disables Zend signals; see scripts/php/build.sh */
+#endif
     /* sapi_startup() clears ini_entries, so they are set after it. */
     sapi_startup(&ephpm_sapi_module);
 
