@@ -1,7 +1,7 @@
 #include "app/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 
@@ -24,9 +24,10 @@ int print_version() {
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App cli{"ePHPm: a PHP application server in one binary (HTTP/1.1, static files, "
-                 "embedded ZTS PHP)",
-                 "ephpm"};
+    CLI::App cli{
+        "ePHPm: a PHP application server in one binary (HTTP/1.1, static files, "
+        "embedded ZTS PHP)",
+        "ephpm"};
     cli.get_formatter()->column_width(30);
     config::CommandLine command_line;
     bool version = false;
@@ -38,10 +39,11 @@ int main(int argc, char** argv) {
     cli.add_flag("-v,--verbose", command_line.verbosity, "More log output (repeat for more)");
     cli.add_flag("--check-config", check_config,
                  "Validate the configuration, print the effective one, and exit");
-    cli.footer(fmt::format("ephpm {}. Environment: EPHPM_<SECTION>__<KEY> overrides a config "
-                           "key (e.g. EPHPM_SERVER__LISTEN); $PORT sets the port when no "
-                           "listen address is configured.",
-                           kVersion));
+    cli.footer(
+        fmt::format("ephpm {}. Environment: EPHPM_<SECTION>__<KEY> overrides a config "
+                    "key (e.g. EPHPM_SERVER__LISTEN); $PORT sets the port when no "
+                    "listen address is configured.",
+                    kVersion));
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -26,7 +26,7 @@ spdlog::level::level_enum spdlog_level(int syslog_level) {
 } // namespace
 
 const ephpm_host_vtable HostRequest::kVtable = {
-    &HostRequest::write, &HostRequest::flush, &HostRequest::send_headers,
+    &HostRequest::write,     &HostRequest::flush, &HostRequest::send_headers,
     &HostRequest::read_body, &HostRequest::log,
 };
 

@@ -8,8 +8,8 @@ namespace ephpm::php {
 
 Pool::Pool(const Runtime& runtime, PoolOptions options) : runtime_(runtime) {
     const int count = options.threads > 0 ? options.threads : default_worker_count();
-    capacity_ = options.queue_capacity > 0 ? options.queue_capacity
-                                           : static_cast<std::size_t>(64) * count;
+    capacity_ =
+        options.queue_capacity > 0 ? options.queue_capacity : static_cast<std::size_t>(64) * count;
     threads_.reserve(count);
     for (int i = 0; i < count; ++i) threads_.emplace_back([this] { worker_loop(); });
 }

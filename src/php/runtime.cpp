@@ -48,7 +48,8 @@ std::string build_ini_entries(const PhpSettings& settings) {
     std::string ini;
     append_ini(ini, "memory_limit", settings.memory_limit);
     append_ini(ini, "max_execution_time", std::to_string(settings.max_execution_time));
-    append_ini(ini, "opcache.validate_timestamps", settings.opcache_validate_timestamps ? "1" : "0");
+    append_ini(ini, "opcache.validate_timestamps",
+               settings.opcache_validate_timestamps ? "1" : "0");
     for (const auto& [key, value] : settings.ini_overrides) append_ini(ini, key, value);
     return ini;
 }
@@ -100,13 +101,27 @@ ScriptResult Runtime::execute(const ScriptJob& job, bool* thread_tainted) const 
     result.headers_sent = host.headers_sent();
     result.exit_status = raw.exit_status;
     switch (raw.outcome) {
-        case EPHPM_OUTCOME_OK: result.outcome = Outcome::ok; break;
-        case EPHPM_OUTCOME_FATAL: result.outcome = Outcome::fatal; break;
-        case EPHPM_OUTCOME_TIMEOUT: result.outcome = Outcome::timeout; break;
-        case EPHPM_OUTCOME_MEMORY: result.outcome = Outcome::memory; break;
-        case EPHPM_OUTCOME_ABORTED: result.outcome = Outcome::aborted; break;
-        case EPHPM_OUTCOME_NOT_FOUND: result.outcome = Outcome::not_found; break;
-        case EPHPM_OUTCOME_STARTUP_FAILED: result.outcome = Outcome::startup_failed; break;
+        case EPHPM_OUTCOME_OK:
+            result.outcome = Outcome::ok;
+            break;
+        case EPHPM_OUTCOME_FATAL:
+            result.outcome = Outcome::fatal;
+            break;
+        case EPHPM_OUTCOME_TIMEOUT:
+            result.outcome = Outcome::timeout;
+            break;
+        case EPHPM_OUTCOME_MEMORY:
+            result.outcome = Outcome::memory;
+            break;
+        case EPHPM_OUTCOME_ABORTED:
+            result.outcome = Outcome::aborted;
+            break;
+        case EPHPM_OUTCOME_NOT_FOUND:
+            result.outcome = Outcome::not_found;
+            break;
+        case EPHPM_OUTCOME_STARTUP_FAILED:
+            result.outcome = Outcome::startup_failed;
+            break;
     }
     return result;
 }

@@ -35,10 +35,11 @@ TEST(Engine, OpcacheIsEnabledAndCaches) {
 TEST(Engine, WordpressExtensionSuiteIsCompiledIn) {
     auto info = runtime().info();
     for (const char* ext :
-         {"bcmath", "ctype", "curl", "dom", "exif", "fileinfo", "filter", "gd", "hash", "iconv",
-          "json", "mbstring", "mysqli", "mysqlnd", "openssl", "pcre", "PDO", "pdo_mysql",
-          "pdo_sqlite", "sqlite3", "session", "SimpleXML", "sodium", "tokenizer", "xml",
-          "xmlreader", "xmlwriter", "zip", "zlib", "Phar", "posix", "sockets"}) {
+         {"bcmath",    "ctype",  "curl",      "dom",       "exif",       "fileinfo",  "filter",
+          "gd",        "hash",   "iconv",     "json",      "mbstring",   "mysqli",    "mysqlnd",
+          "openssl",   "pcre",   "PDO",       "pdo_mysql", "pdo_sqlite", "sqlite3",   "session",
+          "SimpleXML", "sodium", "tokenizer", "xml",       "xmlreader",  "xmlwriter", "zip",
+          "zlib",      "Phar",   "posix",     "sockets"}) {
         EXPECT_NE(std::find(info.extensions.begin(), info.extensions.end(), ext),
                   info.extensions.end())
             << ext << " is missing";

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <strings.h>
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <strings.h>
 
 namespace ephpm::testing {
 namespace {

@@ -1,9 +1,9 @@
 // What a script sees of its request, and what it sends back, through our SAPI.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 
@@ -19,12 +19,9 @@ TEST(Request, ServerVariablesQueryAndCookies) {
     auto job = fixture_job("request_dump.php", out, "a=1&b[]=x&b[]=y");
     job.method = "GET";
     job.cookie = "session=abc; theme=dark";
-    job.server_vars = {{"REQUEST_METHOD", "GET"},
-                       {"REQUEST_URI", job.request_uri},
-                       {"QUERY_STRING", job.query_string},
-                       {"SCRIPT_FILENAME", job.script_filename},
-                       {"HTTP_X_CUSTOM", "custom value"},
-                       {"SERVER_SOFTWARE", "ePHPm/test"}};
+    job.server_vars = {{"REQUEST_METHOD", "GET"},          {"REQUEST_URI", job.request_uri},
+                       {"QUERY_STRING", job.query_string}, {"SCRIPT_FILENAME", job.script_filename},
+                       {"HTTP_X_CUSTOM", "custom value"},  {"SERVER_SOFTWARE", "ePHPm/test"}};
     auto seen = run_json(pool(), job);
     EXPECT_EQ(seen["server"]["REQUEST_METHOD"], "GET");
     EXPECT_EQ(seen["server"]["REQUEST_URI"], "/request_dump.php?a=1&b[]=x&b[]=y");
@@ -115,12 +112,15 @@ TEST(Request, FlushReachesTheSinkBeforeTheScriptEnds) {
 
 TEST(Request, MultipartUploadFillsFilesAndCleansUp) {
     const std::string boundary = "ephpmBoundary7MA4YWxk";
-    std::string body = "--" + boundary +
-                       "\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nvalue\r\n"
-                       "--" + boundary +
-                       "\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"notes.txt\"\r\n"
-                       "Content-Type: text/plain\r\n\r\nfile contents here\r\n"
-                       "--" + boundary + "--\r\n";
+    std::string body =
+        "--" + boundary +
+        "\r\nContent-Disposition: form-data; name=\"field\"\r\n\r\nvalue\r\n"
+        "--" +
+        boundary +
+        "\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"notes.txt\"\r\n"
+        "Content-Type: text/plain\r\n\r\nfile contents here\r\n"
+        "--" +
+        boundary + "--\r\n";
     CapturedResponse out;
     StringBody source(body);
     auto job = fixture_job("upload.php", out);

@@ -16,7 +16,7 @@
 namespace ephpm::php {
 
 struct PoolOptions {
-    int threads = 0;                 // 0: default_worker_count()
+    int threads = 0;                // 0: default_worker_count()
     std::size_t queue_capacity = 0; // 0: 64 x threads
 };
 

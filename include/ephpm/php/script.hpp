@@ -76,7 +76,7 @@ std::string_view to_string(Outcome outcome) noexcept;
 
 struct ScriptResult {
     Outcome outcome = Outcome::ok;
-    int status = 0;          // the status PHP sent (0 if headers never went out)
+    int status = 0; // the status PHP sent (0 if headers never went out)
     bool headers_sent = false;
     int exit_status = 0;
 };

@@ -47,14 +47,14 @@ typedef struct ephpm_host_vtable {
  * terminated and live (owned by the host) for the whole execute call. */
 typedef struct ephpm_request {
     const char *method;
-    const char *request_uri;     /* path and query, as sent */
-    const char *query_string;    /* without '?', may be "" */
-    const char *script_filename; /* absolute path of the script to run */
-    const char *content_type;    /* NULL when absent */
-    int64_t content_length;      /* -1 when unknown */
-    const char *cookie;          /* the combined Cookie header, NULL when absent */
-    const char *authorization;   /* the Authorization header, NULL when absent */
-    double request_time;         /* seconds since the epoch */
+    const char *request_uri;         /* path and query, as sent */
+    const char *query_string;        /* without '?', may be "" */
+    const char *script_filename;     /* absolute path of the script to run */
+    const char *content_type;        /* NULL when absent */
+    int64_t content_length;          /* -1 when unknown */
+    const char *cookie;              /* the combined Cookie header, NULL when absent */
+    const char *authorization;       /* the Authorization header, NULL when absent */
+    double request_time;             /* seconds since the epoch */
     const ephpm_header *server_vars; /* $_SERVER entries, names and values */
     size_t server_var_count;
     const ephpm_host_vtable *host;
@@ -62,13 +62,13 @@ typedef struct ephpm_request {
 } ephpm_request;
 
 typedef enum ephpm_outcome {
-    EPHPM_OUTCOME_OK = 0,          /* ran to the end, or exit() */
-    EPHPM_OUTCOME_FATAL,           /* fatal error, parse error, uncaught exception */
-    EPHPM_OUTCOME_TIMEOUT,         /* max_execution_time exceeded */
-    EPHPM_OUTCOME_MEMORY,          /* memory_limit exceeded */
-    EPHPM_OUTCOME_ABORTED,         /* the client went away and the script stopped */
-    EPHPM_OUTCOME_NOT_FOUND,       /* the script file could not be opened */
-    EPHPM_OUTCOME_STARTUP_FAILED,  /* php_request_startup() failed */
+    EPHPM_OUTCOME_OK = 0,         /* ran to the end, or exit() */
+    EPHPM_OUTCOME_FATAL,          /* fatal error, parse error, uncaught exception */
+    EPHPM_OUTCOME_TIMEOUT,        /* max_execution_time exceeded */
+    EPHPM_OUTCOME_MEMORY,         /* memory_limit exceeded */
+    EPHPM_OUTCOME_ABORTED,        /* the client went away and the script stopped */
+    EPHPM_OUTCOME_NOT_FOUND,      /* the script file could not be opened */
+    EPHPM_OUTCOME_STARTUP_FAILED, /* php_request_startup() failed */
 } ephpm_outcome;
 
 typedef struct ephpm_result {
@@ -80,7 +80,7 @@ typedef struct ephpm_result {
 typedef struct ephpm_engine_options {
     const char *ini_defaults; /* "key=value\n" lines that php.ini may override */
     const char *ini_entries;  /* "key=value\n" lines that override php.ini */
-    const char *ini_path;    /* a php.ini file or directory; NULL: no php.ini */
+    const char *ini_path;     /* a php.ini file or directory; NULL: no php.ini */
     int expected_threads;
 } ephpm_engine_options;
 

@@ -111,7 +111,8 @@ int ephpm_php_is_zts(void)
 #endif
 }
 
-void ephpm_list_extensions(void (*fn)(void *ctx, const char *name, int is_zend_extension), void *ctx)
+void ephpm_list_extensions(void (*fn)(void *ctx, const char *name, int is_zend_extension),
+                           void *ctx)
 {
     zend_module_entry *module;
     ZEND_HASH_FOREACH_PTR(&module_registry, module) {

@@ -31,8 +31,8 @@ static void fill_request_info(const ephpm_request *request)
  * means the error happened in this request. */
 static bool last_error_was_fatal(void)
 {
-    const int fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_PARSE |
-                      E_RECOVERABLE_ERROR;
+    const int fatal =
+        E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR | E_PARSE | E_RECOVERABLE_ERROR;
     return EG(exit_status) == 255 && PG(last_error_message) != NULL &&
            (PG(last_error_type) & fatal) != 0;
 }
@@ -56,6 +56,9 @@ static ephpm_outcome classify_outcome(void)
     return EPHPM_OUTCOME_OK;
 }
 
+/* The formatter cannot read zend_try { } zend_catch { } zend_end_try() as the
+ * block statements they are, so it leaves this function alone. */
+/* clang-format off */
 void ephpm_execute(const ephpm_request *request, ephpm_result *result)
 {
     volatile ephpm_outcome outcome = EPHPM_OUTCOME_OK;
@@ -112,3 +115,4 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
      * state; so does a bailout out of request shutdown. */
     result->thread_tainted = tainted || !started;
 }
+/* clang-format on */

@@ -116,7 +116,8 @@ static void ephpm_register_variables(zval *track_vars_array)
         const ephpm_header *var = &request->server_vars[i];
         char *value = (char *)var->value.data;
         size_t new_len = 0;
-        if (sapi_module.input_filter(PARSE_SERVER, var->name.data, &value, var->value.len, &new_len)) {
+        if (sapi_module.input_filter(PARSE_SERVER, var->name.data, &value, var->value.len,
+                                     &new_len)) {
             php_register_variable_safe(var->name.data, value, new_len, track_vars_array);
         }
     }
