@@ -1,11 +1,14 @@
 #pragma once
 // Serves one regular file the router chose: GET and HEAD only, Content-Type
 // from the extension, Last-Modified and a weak ETag (size + mtime), 304 for a
-// matching If-None-Match (or, without one, If-Modified-Since).
+// matching If-None-Match (or, without one, If-Modified-Since), and a single
+// byte Range (206/416, honouring If-Range) after that; see byte_range.hpp for
+// what is ignored. Every response advertises Accept-Ranges: bytes.
 //
-// The body is Beast's file_body. Note that on POSIX Beast reads the file
-// through a 4 KiB buffer rather than sendfile(2) (its zero-copy path is
-// Windows-only); a sendfile writer is a later optimisation.
+// The body is Beast's basic_file_body over a file narrowed to the range. Note
+// that on POSIX Beast reads the file through a 4 KiB buffer rather than
+// sendfile(2) (its zero-copy path is Windows-only); a sendfile writer is a
+// later optimisation.
 
 #include <filesystem>
 

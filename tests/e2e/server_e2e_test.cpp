@@ -55,6 +55,15 @@ std::string config_for(const std::filesystem::path& docroot, const std::string& 
            "max_execution_time = 10\n";
 }
 
+// 1000 bytes, 'a' + offset % 26 each, so a slice from the wrong offset shows.
+std::string range_content() {
+    std::string content(1000, ' ');
+    for (std::size_t i = 0; i < content.size(); ++i) {
+        content[i] = static_cast<char>('a' + i % 26);
+    }
+    return content;
+}
+
 // A site exercising every routing rule.
 void write_site(const TempDir& site) {
     site.write("index.php",
@@ -85,6 +94,7 @@ void write_site(const TempDir& site) {
     site.write("legacy.phtml", std::string("<?php /* ") + kSourceMarker + " */");
     site.write("x.php.txt", "<?php echo 'not executed'; ?>\n");
     site.write("style.css", "body { color: red; }\n");
+    site.write("range.txt", range_content());
     site.write(".env", "DB_PASSWORD=hunter2\n");
     site.write(".git/config", "[core]\n");
     site.write(".well-known/security.txt", "Contact: mailto:security@example.com\n");
@@ -227,6 +237,99 @@ TEST_F(ServerE2E, StaticFileWithTypeAndConditionalGet) {
     EXPECT_EQ(head.status, 200);
     EXPECT_EQ(head.header("content-length"), "21");
     EXPECT_EQ(head.body, "");
+}
+
+TEST_F(ServerE2E, RangeServesExactlyTheRequestedBytes) {
+    const std::string content = range_content();
+    const auto full = curl({url("/range.txt")});
+    ASSERT_EQ(full.status, 200);
+    EXPECT_EQ(full.header("accept-ranges"), "bytes");
+    EXPECT_EQ(full.body, content);
+
+    const auto r = curl({"-H", "Range: bytes=100-199", url("/range.txt")});
+    ASSERT_EQ(r.status, 206);
+    EXPECT_EQ(r.header("content-range"), "bytes 100-199/1000");
+    EXPECT_EQ(r.header("content-length"), "100");
+    EXPECT_EQ(r.body, content.substr(100, 100));
+
+    const auto open_ended = curl({"-H", "Range: bytes=990-", url("/range.txt")});
+    ASSERT_EQ(open_ended.status, 206);
+    EXPECT_EQ(open_ended.header("content-range"), "bytes 990-999/1000");
+    EXPECT_EQ(open_ended.body, content.substr(990));
+
+    const auto clamped = curl({"-H", "Range: bytes=995-5000", url("/range.txt")});
+    ASSERT_EQ(clamped.status, 206);
+    EXPECT_EQ(clamped.header("content-range"), "bytes 995-999/1000");
+    EXPECT_EQ(clamped.body, content.substr(995));
+}
+
+TEST_F(ServerE2E, SuffixRangeServesTheLastBytes) {
+    const auto r = curl({"-H", "Range: bytes=-7", url("/range.txt")});
+    ASSERT_EQ(r.status, 206);
+    EXPECT_EQ(r.header("content-range"), "bytes 993-999/1000");
+    EXPECT_EQ(r.body, range_content().substr(993));
+}
+
+TEST_F(ServerE2E, UnsatisfiableRangeIs416) {
+    const auto r = curl({"-H", "Range: bytes=1000-", url("/range.txt")});
+    EXPECT_EQ(r.status, 416);
+    EXPECT_EQ(r.header("content-range"), "bytes */1000");
+}
+
+TEST_F(ServerE2E, InvalidOrMultipleRangesGetTheWholeFile) {
+    for (const std::string range : {"bytes=0-1,5-6", "bytes=5-2", "items=0-1", "bytes=x-y"}) {
+        const auto r = curl({"-H", "Range: " + range, url("/range.txt")});
+        EXPECT_EQ(r.status, 200) << range;
+        EXPECT_FALSE(r.has_header("content-range")) << range;
+        EXPECT_EQ(r.body, range_content()) << range;
+    }
+}
+
+TEST_F(ServerE2E, IfRangeHonoursOnlyTheCurrentValidator) {
+    const auto full = curl({url("/range.txt")});
+    ASSERT_EQ(full.status, 200);
+    const std::string last_modified = full.header("last-modified");
+    ASSERT_FALSE(last_modified.empty());
+
+    const auto fresh =
+        curl({"-H", "Range: bytes=0-9", "-H", "If-Range: " + last_modified, url("/range.txt")});
+    EXPECT_EQ(fresh.status, 206);
+    EXPECT_EQ(fresh.body, range_content().substr(0, 10));
+
+    const auto stale = curl({"-H", "Range: bytes=0-9", "-H",
+                             "If-Range: Sun, 06 Nov 1994 08:49:37 GMT", url("/range.txt")});
+    EXPECT_EQ(stale.status, 200);
+    EXPECT_EQ(stale.body, range_content());
+
+    // Our ETags are weak, and If-Range needs a strong match.
+    const auto by_tag = curl(
+        {"-H", "Range: bytes=0-9", "-H", "If-Range: " + full.header("etag"), url("/range.txt")});
+    EXPECT_EQ(by_tag.status, 200);
+    EXPECT_EQ(by_tag.body, range_content());
+}
+
+TEST_F(ServerE2E, RangeComesAfterConditionalGetAndWorksWithHead) {
+    const auto full = curl({url("/range.txt")});
+    const auto cached = curl({"-H", "Range: bytes=0-9", "-H",
+                              "If-None-Match: " + full.header("etag"), url("/range.txt")});
+    EXPECT_EQ(cached.status, 304);
+
+    const auto head = curl({"-I", "-H", "Range: bytes=10-19", url("/range.txt")});
+    EXPECT_EQ(head.status, 206);
+    EXPECT_EQ(head.header("content-range"), "bytes 10-19/1000");
+    EXPECT_EQ(head.header("content-length"), "10");
+    EXPECT_EQ(head.body, "");
+
+    const auto head416 = curl({"-I", "-H", "Range: bytes=2000-", url("/range.txt")});
+    EXPECT_EQ(head416.status, 416);
+    EXPECT_EQ(head416.header("content-range"), "bytes */1000");
+}
+
+TEST_F(ServerE2E, RangeIsIgnoredForPhp) {
+    const auto r = curl({"-H", "Range: bytes=0-3", url("/hello.php")});
+    EXPECT_EQ(r.status, 200);
+    EXPECT_FALSE(r.has_header("content-range"));
+    EXPECT_EQ(r.body.rfind("Hello from PHP ", 0), 0u) << r.body;
 }
 
 TEST_F(ServerE2E, DotfilesAreForbiddenExceptWellKnown) {

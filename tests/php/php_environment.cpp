@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 namespace ephpm::testing {
 namespace {
@@ -79,6 +80,18 @@ std::vector<std::string> CapturedResponse::values(std::string_view name) const {
 std::string CapturedResponse::value(std::string_view name) const {
     auto all = values(name);
     return all.empty() ? std::string() : all.front();
+}
+
+bool CapturedResponse::wait_for_output(std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!body.empty()) return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
 }
 
 std::size_t StringBody::read(std::span<char> buffer) noexcept {

@@ -3,6 +3,7 @@
 // start once per process, so a GoogleTest environment owns them.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -39,6 +40,8 @@ public:
     // Every value of a header (case-insensitive name).
     [[nodiscard]] std::vector<std::string> values(std::string_view name) const;
     [[nodiscard]] std::string value(std::string_view name) const;
+    // Waits (up to `timeout`) until the script has sent something.
+    bool wait_for_output(std::chrono::milliseconds timeout) const;
 
 private:
     mutable std::mutex mutex_;
