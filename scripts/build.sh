@@ -5,10 +5,13 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 preset="${1:-release}"
-"$EPHPM_ROOT/scripts/install-deps.sh"
+"$EPHPM_ROOT/scripts/install-deps.sh" >&2
 "$EPHPM_ROOT/scripts/php/build.sh" >/dev/null
 log "building ephpm (preset $preset)"
-cmake --preset "$preset" -S "$EPHPM_ROOT" >/dev/null ||
+# Build output goes to stderr: stdout carries only the build directory, for
+# callers that capture it, and compiler errors must never be swallowed.
+cmake --preset "$preset" -S "$EPHPM_ROOT" >&2 ||
     die "cmake configure failed for preset $preset" "read CMake's message above"
-cmake --build --preset "$preset" || die "building ephpm failed" "read the compiler's message above"
+cmake --build --preset "$preset" >&2 ||
+    die "building ephpm failed" "read the compiler's message above"
 echo "$EPHPM_ROOT/build/$preset"
