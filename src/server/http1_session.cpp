@@ -14,7 +14,11 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
+#include <string_view>
+#include <utility>
 
+#include "server/framing.hpp"
 #include "server/limits.hpp"
 #include "server/responses.hpp"
 
@@ -59,6 +63,26 @@ bool is_disconnect(const beast::error_code& ec) {
            ec == asio::error::eof || ec == asio::error::connection_reset ||
            ec == asio::error::operation_aborted || ec == asio::error::broken_pipe ||
            ec == asio::error::bad_descriptor || ec == beast::error::timeout;
+}
+
+// The status for a request the parser refused, or nullopt when the client
+// merely went away. Beast's own framing errors (bad_content_length,
+// multiple_content_length, bad_transfer_encoding) are malformed requests.
+std::optional<unsigned> rejection_status(const beast::error_code& ec) {
+    if (is_disconnect(ec)) return std::nullopt;
+    if (ec == http::error::header_limit) return 431;
+    if (ec == http::error::body_limit) return 413;
+    return 400;
+}
+
+// A status and a reason for a request whose header Beast accepted but we do
+// not: ambiguous framing first, then an unknown expectation.
+std::optional<std::pair<unsigned, std::string_view>> refusal_for(const http::fields& header) {
+    if (auto status = check_message_framing(header))
+        return std::pair{static_cast<unsigned>(*status), "ambiguous or unsupported framing"};
+    if (auto status = check_expectation(header))
+        return std::pair{static_cast<unsigned>(*status), "unknown expectation"};
+    return std::nullopt;
 }
 
 // The status code from the first buffer a response serializes to
@@ -121,13 +145,24 @@ asio::awaitable<void> Http1Session::run() {
         stream_.expires_after(kHeaderTimeout);
         if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kUseTuple);
             ec) {
-            co_await reject(ec, parser);
+            if (auto status = rejection_status(ec))
+                co_await refuse(*status, parser.get().version(), ec.message());
+            co_return;
+        }
+        // What Beast accepted may still be ambiguous to another hop, and an
+        // expectation we cannot meet must be refused before the client
+        // sends its body. Either way the body is not read, so the connection
+        // cannot be reused.
+        if (auto refusal = refusal_for(parser.get())) {
+            co_await refuse(refusal->first, parser.get().version(), refusal->second);
             co_return;
         }
         if (!parser.is_done()) {
+            // A declared body over the limit never gets here: Beast reports
+            // body_limit with the header, so the client gets 413 instead of
+            // an invitation to send it. HTTP/1.0 has no interim responses.
             const auto& header = parser.get();
-            if (header.version() == 11 &&
-                beast::iequals(header[http::field::expect], "100-continue")) {
+            if (header.version() == 11 && expects_continue(header)) {
                 static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
                 stream_.expires_after(kWriteTimeout);
                 auto [ec, n] = co_await asio::async_write(
@@ -136,7 +171,8 @@ asio::awaitable<void> Http1Session::run() {
             }
             stream_.expires_after(kBodyTimeout);
             if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUseTuple); ec) {
-                co_await reject(ec, parser);
+                if (auto status = rejection_status(ec))
+                    co_await refuse(*status, parser.get().version(), ec.message());
                 co_return;
             }
         }
@@ -167,17 +203,13 @@ asio::awaitable<void> Http1Session::run() {
     }
 }
 
-template <class Parser>
-asio::awaitable<void> Http1Session::reject(beast::error_code ec, const Parser& parser) {
-    if (is_disconnect(ec)) co_return;
-    unsigned status = 400;
-    if (ec == http::error::header_limit) status = 431;
-    if (ec == http::error::body_limit) status = 413;
+asio::awaitable<void> Http1Session::refuse(unsigned status, unsigned version,
+                                           std::string_view reason) {
     ReplyOptions options;
-    options.version = parser.get().version() == 10 ? 10 : 11;
+    options.version = version == 10 ? 10 : 11;
     options.keep_alive = false;
     spdlog::debug("{}:{} rejected: {} -> {}", connection_.remote_address, connection_.remote_port,
-                  ec.message(), status);
+                  reason, status);
     http::message_generator response = error_response(status, options);
     const WriteResult written = co_await write(response);
     if (written.ok) co_await close(true);

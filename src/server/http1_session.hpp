@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string_view>
 
 #include "server/request_handler.hpp"
 
@@ -39,8 +40,9 @@ public:
     [[nodiscard]] boost::asio::any_io_executor executor() { return stream_.get_executor(); }
 
 private:
-    template <class Parser>
-    boost::asio::awaitable<void> reject(boost::beast::error_code ec, const Parser& parser);
+    // Answers `status` with Connection: close and closes: the request's body
+    // (if any) is left unread, so the connection cannot carry another one.
+    boost::asio::awaitable<void> refuse(unsigned status, unsigned version, std::string_view reason);
     struct WriteResult {
         bool ok = false;
         unsigned status = 0; // as sent, for the access log

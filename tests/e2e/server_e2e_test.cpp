@@ -13,7 +13,9 @@
 #include <future>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "e2e/server_process.hpp"
 
@@ -434,6 +436,148 @@ TEST_F(ServerE2E, MalformedTargetIs400) {
     const auto r = curl({"--path-as-is", url("/a%2Fb")});
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.body, "400 Bad Request\n");
+}
+
+// Request smuggling (RFC 9112 §6.1, §6.3): curl cannot send ambiguous
+// framing, so these write raw bytes. Each smuggling request is followed by a
+// pipelined GET that must never be answered: the connection has to close
+// instead of guessing where the next request starts.
+
+constexpr auto kRawTimeout = 5s;
+const std::string kHost = "Host: 127.0.0.1\r\n";
+const std::string kPipelined = "GET /hello.php HTTP/1.1\r\n" + kHost + "\r\n";
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+    std::size_t count = 0;
+    for (std::size_t pos = text.find(needle); pos != std::string::npos;
+         pos = text.find(needle, pos + needle.size())) {
+        ++count;
+    }
+    return count;
+}
+
+TEST_F(ServerE2E, RawHelperSeesPipelinedResponses) {
+    // The control for the tests below: well-framed requests are all answered.
+    bool closed = false;
+    const std::string out = raw_exchange(server_->port(),
+                                         "POST /form.php HTTP/1.1\r\n" + kHost +
+                                             "Content-Type: application/x-www-form-urlencoded\r\n"
+                                             "Content-Length: 3\r\n\r\na=1"
+                                             "GET /hello.php HTTP/1.1\r\n" +
+                                             kHost + "Connection: close\r\n\r\n",
+                                         kRawTimeout, &closed);
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(out.rfind("HTTP/1.1 200 ", 0), 0u) << out;
+    EXPECT_NE(out.find(R"("a":"1")"), std::string::npos) << out;
+    EXPECT_EQ(count_of(out, "HTTP/1.1 200 "), 2u) << out;
+    EXPECT_NE(out.find("Hello from PHP"), std::string::npos) << out;
+}
+
+TEST_F(ServerE2E, AmbiguousFramingIsRefusedAndClosesTheConnection) {
+    struct Case {
+        std::string headers;
+        int status;
+    };
+    const std::vector<Case> cases = {
+        {"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", 400},
+        {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400},
+        {"Transfer-Encoding: gzip\r\nContent-Length: 5\r\n", 400},
+        {"Content-Length: 5\r\nContent-Length: 5\r\n", 400},
+        {"Content-Length: 5, 5\r\n", 400},
+        {"Content-Length: 5\r\nContent-Length: 6\r\n", 400},
+        {"Content-Length: +5\r\n", 400},
+        {"Content-Length: 5 5\r\n", 400},
+        {"Content-Length: \r\n", 400},
+        {"Content-Length: -1\r\n", 400},
+        {"Content-Length: abc\r\n", 400},
+        {"Transfer-Encoding: gzip\r\n", 501},
+        {"Transfer-Encoding: chunked, gzip\r\n", 501},
+        {"Transfer-Encoding: identity\r\n", 501},
+        {"Transfer-Encoding: xchunked\r\n", 501},
+        {"Transfer-Encoding: chunked, chunked\r\n", 400},
+        {"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", 400},
+    };
+    for (const auto& c : cases) {
+        bool closed = false;
+        // "0\r\n\r\n" ends a chunked body, and is five bytes of a sized one.
+        const std::string out = raw_exchange(
+            server_->port(),
+            "POST /form.php HTTP/1.1\r\n" + kHost + c.headers + "\r\n0\r\n\r\n" + kPipelined,
+            kRawTimeout, &closed);
+        const std::string status_line = "HTTP/1.1 " + std::to_string(c.status) + " ";
+        EXPECT_EQ(out.rfind(status_line, 0), 0u) << c.headers << "->\n" << out;
+        EXPECT_NE(out.find("Connection: close"), std::string::npos) << c.headers;
+        EXPECT_TRUE(closed) << c.headers;
+        EXPECT_EQ(count_of(out, "HTTP/1.1 "), 1u) << c.headers << "->\n" << out;
+        EXPECT_EQ(out.find("Hello from PHP"), std::string::npos) << c.headers;
+    }
+}
+
+TEST_F(ServerE2E, ExpectContinueIsAnsweredBeforeTheBody) {
+    bool closed = false;
+    const std::string out = raw_exchange(server_->port(),
+                                         "POST /form.php HTTP/1.1\r\n" + kHost +
+                                             "Content-Type: application/x-www-form-urlencoded\r\n"
+                                             "Content-Length: 3\r\n"
+                                             "Expect: 100-continue\r\n"
+                                             "Connection: close\r\n\r\na=1",
+                                         kRawTimeout, &closed);
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(out.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ", 0), 0u) << out;
+    EXPECT_NE(out.find(R"("a":"1")"), std::string::npos) << out;
+
+    // curl waits for the 100 (up to --expect100-timeout) before it sends.
+    const auto body = work_->path() / "small-form.txt";
+    std::ofstream(body, std::ios::binary) << "b=2";
+    const std::vector<std::string> args = {"-H",
+                                           "Expect: 100-continue",
+                                           "--expect100-timeout",
+                                           "5",
+                                           "--data-binary",
+                                           "@" + body.native(),
+                                           url("/form.php")};
+    const auto r = curl(args);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find(R"("b":"2")"), std::string::npos) << r.body;
+    std::vector<std::string> raw_args = {"-i"};
+    raw_args.insert(raw_args.end(), args.begin(), args.end());
+    const std::string stream = curl_raw(raw_args);
+    const auto interim = stream.find("HTTP/1.1 100 Continue");
+    ASSERT_NE(interim, std::string::npos) << stream;
+    EXPECT_LT(interim, stream.find("HTTP/1.1 200 ")) << stream;
+}
+
+TEST_F(ServerE2E, ExpectContinueWithAnOversizedBodyIs413WithoutContinue) {
+    bool closed = false;
+    const std::string out = raw_exchange(server_->port(),
+                                         "POST /form.php HTTP/1.1\r\n" + kHost +
+                                             "Content-Length: 9437184\r\n"
+                                             "Expect: 100-continue\r\n\r\n",
+                                         kRawTimeout, &closed);
+    EXPECT_EQ(out.rfind("HTTP/1.1 413 ", 0), 0u) << out;
+    EXPECT_EQ(out.find("100 Continue"), std::string::npos) << out;
+    EXPECT_TRUE(closed);
+
+    const auto body = work_->path() / "big-expect.bin";
+    std::ofstream(body, std::ios::binary) << std::string(9 * 1024 * 1024, 'x');
+    const std::string stream =
+        curl_raw({"-i", "-H", "Expect: 100-continue", "--expect100-timeout", "5", "--data-binary",
+                  "@" + body.native(), url("/form.php")});
+    EXPECT_EQ(stream.rfind("HTTP/1.1 413 ", 0), 0u) << stream.substr(0, 200);
+    EXPECT_EQ(stream.find("100 Continue"), std::string::npos);
+}
+
+TEST_F(ServerE2E, UnknownExpectationIs417) {
+    bool closed = false;
+    const std::string out = raw_exchange(server_->port(),
+                                         "POST /form.php HTTP/1.1\r\n" + kHost +
+                                             "Content-Length: 3\r\n"
+                                             "Expect: something\r\n\r\na=1" +
+                                             kPipelined,
+                                         kRawTimeout, &closed);
+    EXPECT_EQ(out.rfind("HTTP/1.1 417 ", 0), 0u) << out;
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(count_of(out, "HTTP/1.1 "), 1u) << out;
 }
 
 // Servers of their own: these end the process.

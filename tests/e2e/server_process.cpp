@@ -1,12 +1,18 @@
 #include "e2e/server_process.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -209,6 +215,52 @@ HttpResponse curl(const std::vector<std::string>& args) {
         response.body = out.substr(end + 4);
         return response;
     }
+}
+
+std::string raw_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout,
+                         bool* closed_by_server) {
+    if (closed_by_server != nullptr) *closed_by_server = false;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
+    }
+    // The server may answer and close before it has read everything; what
+    // it sent still arrives, so a failed write is not an error here.
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::send(fd, bytes.data() + written, bytes.size() - written, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        written += static_cast<std::size_t>(n);
+    }
+
+    std::string received;
+    std::array<char, 8192> buffer{};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pollfd pfd{fd, POLLIN, 0};
+        const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) break; // the timeout: the server kept the connection
+        const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (closed_by_server != nullptr) *closed_by_server = true;
+            break;
+        }
+        received.append(buffer.data(), static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return received;
 }
 
 } // namespace ephpm::testing

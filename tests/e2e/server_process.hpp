@@ -73,4 +73,12 @@ HttpResponse curl(const std::vector<std::string>& args);
 // Runs curl with `args` as given and returns its stdout (for -w formats).
 std::string curl_raw(const std::vector<std::string>& args);
 
+// For what curl will not send (malformed framing): connects to
+// 127.0.0.1:`port`, writes `bytes` as they are, and reads until the server
+// closes the connection or `timeout` has passed; returns everything read.
+// `closed_by_server`, if given, says whether the read ended with EOF (or a
+// reset) rather than the timeout.
+std::string raw_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout,
+                         bool* closed_by_server = nullptr);
+
 } // namespace ephpm::testing
