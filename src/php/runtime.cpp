@@ -100,6 +100,7 @@ ScriptResult Runtime::execute(const ScriptJob& job, bool* thread_tainted) const 
     result.status = host.status();
     result.headers_sent = host.headers_sent();
     result.exit_status = raw.exit_status;
+    result.discard_output = raw.discard_output != 0;
     switch (raw.outcome) {
         case EPHPM_OUTCOME_OK:
             result.outcome = Outcome::ok;

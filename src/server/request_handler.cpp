@@ -29,13 +29,15 @@ bool is_framing_header(std::string_view name) {
 
 http::message_generator php_response(BufferedResponse& sink, const php::ScriptResult& result,
                                      const ReplyOptions& options) {
-    int status = result.headers_sent ? result.status : php::http_status_for(result);
-    if (status < 100 || status > 999) status = 500;
-    if (!result.headers_sent) {
+    if (!result.headers_sent || result.discard_output) {
         // The script never produced a response (could not start or open the
-        // file): answer like any other server error.
-        return error_response(static_cast<unsigned>(status), options);
+        // file), or it failed after it began one: nothing is on the wire yet
+        // (the response is buffered), so the client gets the status the
+        // outcome maps to and none of the half page.
+        return error_response(static_cast<unsigned>(php::http_status_for(result)), options);
     }
+    int status = result.status;
+    if (status < 100 || status > 999) status = 500;
     http::response<http::string_body> response{static_cast<http::status>(status), options.version};
     std::string script_length; // a Content-Length the script set itself
     for (const auto& [name, value] : sink.headers) {

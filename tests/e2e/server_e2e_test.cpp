@@ -83,6 +83,7 @@ void write_site(const TempDir& site) {
                "<?php http_response_code(201); header('X-Made-By: e2e'); "
                "setcookie('a', '1'); setcookie('b', '2'); echo 'created';");
     site.write("fatal.php", "<?php undefined_function_for_e2e();");
+    site.write("partial_then_fatal.php", "<?php echo 'half a page'; undefined_function_for_e2e();");
     // A child process must get default signal handling from the server.
     site.write("child_signal.php",
                "<?php $p = proc_open(['sleep', '30'], [], $pipes); usleep(100000); "
@@ -393,6 +394,13 @@ TEST_F(ServerE2E, DirectoryRedirectsThenServesIndex) {
     EXPECT_EQ(index.status, 200);
     EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
     EXPECT_EQ(index.body, "<h1>sub</h1>\n");
+}
+
+TEST_F(ServerE2E, FatalErrorAfterOutputIs500WithoutTheHalfPage) {
+    const auto r = curl({url("/partial_then_fatal.php")});
+    ASSERT_EQ(r.curl_exit, 0);
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.body.find("half a page"), std::string::npos) << r.body;
 }
 
 TEST_F(ServerE2E, ChildProcessesOfScriptsCanBeTerminated) {

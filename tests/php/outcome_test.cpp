@@ -35,6 +35,7 @@ TEST(Outcome, ExitIsANormalEnding) {
     auto end = run("exit.php");
     EXPECT_EQ(end.result.outcome, php::Outcome::ok);
     EXPECT_EQ(end.result.exit_status, 3);
+    EXPECT_FALSE(end.result.discard_output);
     EXPECT_EQ(end.body, "bye");
     EXPECT_EQ(php::http_status_for(end.result), 200);
     expect_thread_still_healthy();
@@ -76,6 +77,7 @@ TEST(Outcome, BufferedOutputIsDiscardedOnFatal) {
     EXPECT_EQ(end.result.outcome, php::Outcome::fatal);
     EXPECT_EQ(end.sent_status, 500);
     EXPECT_EQ(end.body.find("half a page"), std::string::npos) << end.body;
+    EXPECT_TRUE(end.result.discard_output);
     expect_thread_still_healthy();
 }
 

@@ -79,6 +79,9 @@ struct ScriptResult {
     int status = 0; // the status PHP sent (0 if headers never went out)
     bool headers_sent = false;
     int exit_status = 0;
+    // The script failed (fatal, timeout, memory) with display_errors off:
+    // none of its output should reach the client, only http_status_for().
+    bool discard_output = false;
 };
 
 // The one mapping from how a script ended to the HTTP status of the response.

@@ -75,6 +75,7 @@ typedef struct ephpm_result {
     ephpm_outcome outcome;
     int exit_status;    /* EG(exit_status): exit(n), 255 after a fatal error */
     int thread_tainted; /* a bailout escaped request shutdown: replace the thread */
+    int discard_output; /* it failed with display_errors off: show the client none of its output */
 } ephpm_result;
 
 typedef struct ephpm_engine_options {

@@ -64,6 +64,7 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
     volatile ephpm_outcome outcome = EPHPM_OUTCOME_OK;
     volatile int started = 0;
     volatile int tainted = 0;
+    volatile int discard = 0;
     zend_file_handle file;
 
     fill_request_info(request);
@@ -95,7 +96,8 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
         /* What the script still holds in output buffers is half a page: the
          * client gets the 500 without it. With display_errors on, the buffers
          * carry the error message the developer asked to see, so keep them. */
-        if (!PG(display_errors)) {
+        discard = !PG(display_errors);
+        if (discard) {
             zend_try {
                 php_output_discard_all();
             } zend_end_try();
@@ -111,6 +113,7 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
 
     SG(server_context) = NULL;
     result->outcome = outcome;
+    result->discard_output = discard;
     /* A request that could not even start leaves the thread in an unknown
      * state; so does a bailout out of request shutdown. */
     result->thread_tainted = tainted || !started;
