@@ -16,6 +16,10 @@ namespace http = boost::beast::http;
 // before the request is handled.
 using Request = http::request<http::string_body>;
 
+// How the sessions add request body bytes (HTTP/1.1's parser, HTTP/2's DATA
+// frames), so the body's storage can change in one place.
+inline void append_body(Request& request, std::string_view bytes) { request.body().append(bytes); }
+
 // Beast's string_view as std::string_view (for fmt and our own helpers).
 inline std::string_view sv(boost::beast::string_view s) noexcept { return {s.data(), s.size()}; }
 

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "ephpm/config/config.hpp"
 #include "ephpm/php/pool.hpp"
+#include "server/access_log.hpp"
 #include "server/cgi.hpp"
 #include "server/http_types.hpp"
 
@@ -23,6 +25,9 @@ struct SiteContext {
     std::string document_root_string;
     std::vector<std::string> index_files;
     php::Pool* pool = nullptr;
+    // The [server] settings: limits, timeouts, static and fallback policy.
+    config::ServerSettings settings;
+    AccessLog* access_log = nullptr; // null: access logging off
 };
 
 // What the handler needs to know about the connection it serves.
