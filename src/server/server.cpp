@@ -71,6 +71,7 @@ public:
         site_.document_root = clean_root(settings.document_root);
         site_.document_root_string = site_.document_root.native();
         site_.index_files = settings.index_files;
+        site_.settings = settings;
         listen(settings.listen);
         if (options_.handle_signals) {
             signals_.emplace([this](int signo, int count) { on_signal(signo, count); });
