@@ -784,6 +784,10 @@ def main():
                 name: (summarize(samples) if samples and any(x.rps for x in samples) else None)
                 for name, samples in raw.get(w.name, {}).items()
             }
+        for w in workloads:
+            if w.protocol == "h2" and results[w.name].get("ePHPm", 0) is None:
+                notes.append(f"{w.name}: n/a for ePHPm, no 2xx answer to HTTP/2 with prior "
+                             "knowledge (this build speaks HTTP/1.1 only)")
         for s in servers:
             if s.name == "Apache + mod_php":
                 notes.append("Apache + mod_php: prefork, one process per connection "
@@ -822,9 +826,9 @@ def tool_versions(ephpm):
         return text.splitlines()[0] if text else "?"
 
     return [
-        first_line([str(ephpm), "--version"]),
+        first_line([str(ephpm), "--version"], r"ephpm \S+\nPHP \S+ \(ZTS").replace("\n", " with ").replace("(ZTS", "ZTS"),
+        first_line(["php-fpm8.2", "-v"], r"PHP \S+ \(fpm-fcgi\)") + " NTS and its mod_php",
         first_line(["nginx", "-v"], r"nginx/\S+"),
-        first_line(["php-fpm8.2", "-v"], r"PHP \S+ \(fpm-fcgi\)"),
         first_line(["apache2", "-v"], r"Apache/\S+"),
         first_line(["wrk", "-v"], r"wrk \S+"),
         first_line(["h2load", "--version"], r"h2load nghttp2/\S+"),
