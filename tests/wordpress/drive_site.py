@@ -28,10 +28,19 @@ def ok(message):
 
 
 def check(condition, response, expected):
-    if not condition:
-        snippet = response.text[:600].replace("\n", " ") if response is not None else ""
-        got = response.describe() if response is not None else "nothing"
-        raise Failure(f"expected {expected}; got {got}\n    body: {snippet}")
+    """Stops the test unless condition holds; names the request and its answer."""
+    if condition:
+        return
+    if response is None:
+        raise Failure(f"expected {expected}")
+    snippet = response.text[:600].replace("\n", " ")
+    raise Failure(f"expected {expected}; got {response.describe()}\n    body: {snippet}")
+
+
+STYLESHEET = {"text/css"}
+SCRIPT = {"text/javascript", "application/javascript"}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 
 
 class Site:
@@ -46,40 +55,34 @@ class Site:
 
     def sql(self, query):
         """One value from the test's database (the server side of "stored")."""
-        out = subprocess.run(
-            ["mariadb", "--no-defaults", f"--socket={self.db_socket}", "-uroot",
-             "--batch", "--skip-column-names", "wordpress", "-e", query],
-            check=True, capture_output=True, text=True, timeout=30,
-        )
+        try:
+            out = subprocess.run(
+                ["mariadb", "--no-defaults", f"--socket={self.db_socket}", "-uroot",
+                 "--batch", "--skip-column-names", "wordpress", "-e", query],
+                check=True, capture_output=True, text=True, timeout=30,
+            )
+        except (subprocess.SubprocessError, OSError) as e:
+            raise Failure(f"query {query!r} failed: {e} {getattr(e, 'stderr', '')}") from e
         return out.stdout.rstrip("\n")
 
-    def check_assets(self, browser, urls, what):
-        """Every local URL loads with a type that fits its extension."""
-        expected_types = {
-            ".css": {"text/css"},
-            ".js": {"text/javascript", "application/javascript"},
-            ".png": {"image/png"},
-            ".jpg": {"image/jpeg"},
-            ".jpeg": {"image/jpeg"},
-            ".gif": {"image/gif"},
-            ".svg": {"image/svg+xml"},
-            ".webp": {"image/webp"},
-        }
+    @staticmethod
+    def check_assets(browser, urls, what, types=None):
+        """Every URL on the site loads (200, not empty) with one of types;
+        images without types: the one their extension calls for. Returns how
+        many were checked."""
         checked = 0
         for url in dict.fromkeys(urls):
             if not browser.is_local(url):
                 continue
             r = browser.get(url, follow=False)
             check(r.status == 200 and r.body, r, f"{what} {url} to load (200, not empty)")
-            path = re.sub(r"[?#].*", "", url)
-            ext = pathlib.PurePosixPath(path).suffix.lower()
-            if path.endswith("/wp-admin/load-styles.php"):
-                ext = ".css"
-            elif path.endswith("/wp-admin/load-scripts.php"):
-                ext = ".js"
-            if ext in expected_types:
-                check(r.content_type() in expected_types[ext], r,
-                      f"{what} {url} served as {' or '.join(sorted(expected_types[ext]))}")
+            expected = types
+            if expected is None:
+                ext = pathlib.PurePosixPath(re.sub(r"[?#].*", "", url)).suffix.lower()
+                check(ext in IMAGE_TYPES, r, f"an image with a known extension: {url}")
+                expected = {IMAGE_TYPES[ext]}
+            check(r.content_type() in expected, r,
+                  f"{what} {url} served as {' or '.join(sorted(expected))}")
             checked += 1
         return checked
 
@@ -95,7 +98,7 @@ class Site:
         self.setup_form = find_form(page, r, lambda f: f.value("weblog_title") is not None,
                                     "install form (weblog_title)")
         check(page.stylesheets, r, "the install page to link stylesheets")
-        n = self.check_assets(b, page.stylesheets, "stylesheet")
+        n = self.check_assets(b, page.stylesheets, "stylesheet", STYLESHEET)
         check(n > 0, r, "local stylesheets on the install page")
         ok(f"GET / redirects to the install wizard; its {n} stylesheet(s) load as text/css")
 
@@ -206,7 +209,7 @@ class Site:
         form = find_form(parse(r), r, lambda f: f.value("post_ID") and f.value("_wpnonce"),
                          "post form with post_ID and _wpnonce")
         self.post_id = int(form.value("post_ID"))
-        medium = self.image_urls[2]
+        medium = next(u for u in self.image_urls if u.endswith("-300x225.png"))
         content = (f"<p>This post was written through ePHPm.</p>\n"
                    f'<img src="{self.url}{medium}" alt="uploaded" width="300" height="225" />')
         fields = form.submission(action="editpost", post_title=TITLE, content=content,
@@ -236,8 +239,9 @@ class Site:
         check(css and js and any("/wp-content/uploads/" in u for u in images), r,
               f"local stylesheets, scripts and uploaded images, found {len(css)} CSS, "
               f"{len(js)} JS, images {images}")
-        counts = [self.check_assets(visitor, urls, what)
-                  for urls, what in ((css, "stylesheet"), (js, "script"), (images, "image"))]
+        counts = [self.check_assets(visitor, css, "stylesheet", STYLESHEET),
+                  self.check_assets(visitor, js, "script", SCRIPT),
+                  self.check_assets(visitor, images, "image")]
         ok("front page: {} stylesheets (text/css), {} scripts (javascript), "
            "{} images with their types".format(*counts))
 
@@ -301,7 +305,10 @@ def main():
     missing = [ext for ext in ("mysqli", "gd", "gd_png") if not info.get(ext)]
     if missing:
         raise Failure(f"ePHPm's PHP lacks {', '.join(missing)}, which WordPress needs: {info}")
-    ok(f"PHP {info['version']} ({info['sapi']}) has mysqli and gd with PNG; "
+    # Without imagick, WordPress's only image editor is gd.
+    if info.get("imagick"):
+        raise Failure(f"imagick is loaded, so the thumbnails would not show gd at work: {info}")
+    ok(f"PHP {info['version']} ({info['sapi']}) has mysqli and gd with PNG, no imagick; "
        f"SERVER_SOFTWARE={info['server_software']!r}")
 
     start = time.monotonic()

@@ -55,10 +55,11 @@ stop() {
     wait "$pid" 2>/dev/null || stopped_status=$?
 }
 
+# show_log TITLE FILE: the end of a log, without MariaDB's routine notes.
 show_log() {
     [ -s "$2" ] || return 0
     echo "----- $1 (last 40 lines of $2) -----" >&2
-    tail -n 40 "$2" >&2
+    grep -v '\[Note\]' "$2" | tail -n 40 >&2
 }
 
 cleanup() {
@@ -167,7 +168,8 @@ wait_until 30 "ePHPm on $url" "$ephpm_pid" ephpm_ready
 say "ok: ePHPm listening on $url"
 
 # --- the site, as a browser uses it ---
-python3 "$here/drive_site.py" --url "$url" --site "$site" --db-socket "$db_socket"
+# -B: no __pycache__ in the source tree.
+python3 -B "$here/drive_site.py" --url "$url" --site "$site" --db-socket "$db_socket"
 kill -0 "$ephpm_pid" 2>/dev/null || fail "ePHPm exited during the test"
 stop "$ephpm_pid" ephpm
 ephpm_pid=""
