@@ -35,6 +35,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/ephpm-wordpress-XXXXXX")
 db_pid=""
 ephpm_pid=""
+driver_pid=""
 
 # stop PID NAME: SIGTERM, then SIGKILL if it is still there after 20 s.
 # Sets stopped_status to the process's exit status.
@@ -65,6 +66,7 @@ show_log() {
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
+    stop "$driver_pid" drive_site.py
     stop "$ephpm_pid" ephpm
     stop "$db_pid" mariadbd
     if [ "$rc" -ne 0 ]; then
@@ -168,11 +170,17 @@ wait_until 30 "ePHPm on $url" "$ephpm_pid" ephpm_ready
 say "ok: ePHPm listening on $url"
 
 # --- the site, as a browser uses it ---
-# -B: no __pycache__ in the source tree.
-python3 -B "$here/drive_site.py" --url "$url" --site "$site" --db-socket "$db_socket"
+# In the background so that a signal reaches the traps at once (bash runs
+# them only after a foreground command ends). -B: no __pycache__ in the tree.
+python3 -B "$here/drive_site.py" --url "$url" --site "$site" --db-socket "$db_socket" &
+driver_pid=$!
+driver_status=0
+wait "$driver_pid" || driver_status=$?
+driver_pid=""
+[ "$driver_status" -eq 0 ] || exit "$driver_status"
 kill -0 "$ephpm_pid" 2>/dev/null || fail "ePHPm exited during the test"
 stop "$ephpm_pid" ephpm
 ephpm_pid=""
 [ "$stopped_status" -eq 0 ] || fail "ePHPm exited with status $stopped_status on SIGTERM"
 say "ok: ePHPm stopped cleanly on SIGTERM"
-say "PASS"
+say "PASS (${SECONDS} s in all)"
