@@ -123,7 +123,7 @@ mariadbd --no-defaults --datadir="$db_dir/data" --socket="$db_socket" --port="$d
 db_pid=$!
 db_ready() { mariadb-admin --no-defaults --socket="$db_socket" -uroot ping >/dev/null 2>&1; }
 wait_until 60 "MariaDB on 127.0.0.1:$db_port" "$db_pid" db_ready
-mariadb --no-defaults --socket="$db_socket" -uroot <<EOF
+mariadb --no-defaults --socket="$db_socket" -uroot <<EOF || fail "could not create the database and its user"
 CREATE DATABASE wordpress CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER 'wordpress'@'127.0.0.1' IDENTIFIED BY '$db_password';
 GRANT ALL PRIVILEGES ON wordpress.* TO 'wordpress'@'127.0.0.1';
@@ -134,7 +134,8 @@ say "ok: MariaDB $(mariadbd --version | awk '{print $3}') on 127.0.0.1:$db_port,
 port=$(free_port)
 url="http://127.0.0.1:$port"
 site=$work/site
-"$here/make_site.sh" "$site" "$url" "127.0.0.1:$db_port" wordpress wordpress "$db_password"
+"$here/make_site.sh" "$site" "$url" "127.0.0.1:$db_port" wordpress wordpress "$db_password" ||
+    fail "could not build the document root in $site"
 say "ok: document root built from /usr/share/wordpress in $site"
 
 cat >"$work/ephpm.toml" <<EOF
