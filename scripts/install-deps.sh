@@ -15,8 +15,10 @@ php_build=(bison re2c autoconf libxml2-dev libssl-dev libcurl4-openssl-dev zlib1
 # The C++ server's libraries (Boost 1.81 for Asio/Beast, nghttp2 for HTTP/2).
 server=(libboost1.81-dev libnghttp2-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
     nlohmann-json3-dev)
-# Tests and benchmarks, and the real HTTP clients the end-to-end tests drive.
-testing=(libgtest-dev libgmock-dev libbenchmark-dev curl nghttp2-client)
+# Tests and benchmarks, and the real HTTP clients the end-to-end tests drive
+# (python3 runs the WordPress test's browser; that test installs WordPress
+# and MariaDB itself).
+testing=(libgtest-dev libgmock-dev libbenchmark-dev curl nghttp2-client python3)
 
 packages=("${toolchain[@]}" "${php_build[@]}" "${server[@]}" "${testing[@]}")
 
