@@ -22,6 +22,8 @@ int default_worker_count() noexcept {
 
 namespace {
 
+constexpr std::string_view kDebianMysqlSocket = "/run/mysqld/mysqld.sock";
+
 void append_ini(std::string& ini, std::string_view key, std::string_view value) {
     ini.append(key).append("=").append(value).append("\n");
 }
@@ -41,6 +43,11 @@ std::string build_ini_defaults() {
     append_ini(ini, "register_argc_argv", "0");
     append_ini(ini, "opcache.enable", "1");
     append_ini(ini, "opcache.enable_cli", "0");
+    // libphp is built without --with-mysql-sock, so "localhost" would mean
+    // /tmp/mysql.sock; Debian's MySQL and MariaDB listen on this socket (the
+    // path Debian's own PHP packages are built with).
+    append_ini(ini, "mysqli.default_socket", kDebianMysqlSocket);
+    append_ini(ini, "pdo_mysql.default_socket", kDebianMysqlSocket);
     return ini;
 }
 

@@ -61,6 +61,9 @@ TEST(Engine, IniPrecedence) {
     EXPECT_EQ(ini["log_errors"], "1");
     EXPECT_EQ(ini["register_argc_argv"], "0");
     EXPECT_FALSE(ini["argv_set"].get<bool>()) << "$_SERVER['argv'] built from the query string";
+    // DB_HOST "localhost" must reach Debian's MariaDB socket.
+    EXPECT_EQ(ini["mysqli_socket"], "/run/mysqld/mysqld.sock");
+    EXPECT_EQ(ini["pdo_mysql_socket"], "/run/mysqld/mysqld.sock");
 }
 
 TEST(Engine, MissingScriptIsNotFound) {
