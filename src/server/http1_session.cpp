@@ -102,8 +102,12 @@ unsigned status_on_the_wire(const Buffers& buffers) {
 } // namespace
 
 Http1Session::Http1Session(tcp::socket socket, const SiteContext& site,
-                           const std::atomic<bool>& stopping)
+                           const std::atomic<bool>& stopping, std::string_view initial_bytes)
     : stream_(std::move(socket)), stopping_(stopping) {
+    if (!initial_bytes.empty()) {
+        buffer_.commit(asio::buffer_copy(buffer_.prepare(initial_bytes.size()),
+                                         asio::buffer(initial_bytes.data(), initial_bytes.size())));
+    }
     connection_ = describe(stream_.socket());
     context_.site = &site;
     context_.connection = &connection_;
