@@ -46,11 +46,6 @@ private:
     // Answers `status` with Connection: close and closes: the request's body
     // (if any) is left unread, so the connection cannot carry another one.
     boost::asio::awaitable<void> refuse(unsigned status, unsigned version, std::string_view reason);
-    struct WriteResult {
-        bool ok = false;
-        unsigned status = 0; // as sent, for the access log
-    };
-    boost::asio::awaitable<WriteResult> write(http::message_generator& message);
     boost::asio::awaitable<void> close(bool drain);
 
     boost::beast::tcp_stream stream_;

@@ -11,7 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include <csignal>
 #include <cstdlib>
@@ -66,48 +65,10 @@ const char* signal_name(int signo) {
     }
 }
 
-// handle_request still produces a serialized HTTP/1.1 message: run it and
-// read the message back into a Response for HTTP/2.
+// The same handler serves both protocols.
 Http2Handler http2_handler() {
-    return [](Request request, const RequestContext& context) -> asio::awaitable<Response> {
-        const bool head = request.method() == http::verb::head;
-        http::message_generator generated = co_await handle_request(std::move(request), context);
-        std::string wire;
-        boost::beast::error_code ec;
-        while (!generated.is_done()) {
-            auto buffers = generated.prepare(ec);
-            if (ec) throw boost::system::system_error(ec);
-            std::size_t n = 0;
-            for (const auto& buffer : buffers) {
-                wire.append(static_cast<const char*>(buffer.data()), buffer.size());
-                n += buffer.size();
-            }
-            generated.consume(n);
-        }
-        // Beast writes the request's version (2.0) into the status line but
-        // parses only HTTP/1.x.
-        if (wire.starts_with("HTTP/2.0")) wire.replace(0, 8, "HTTP/1.1");
-        http::response_parser<http::string_body> parser;
-        parser.body_limit(boost::none);
-        parser.eager(true);
-        parser.skip(head);
-        parser.put(asio::buffer(wire), ec);
-        if (!ec && !parser.is_done()) parser.put_eof(ec);
-        if (ec) throw boost::system::system_error(ec);
-        auto message = parser.release();
-        Response response;
-        response.status = message.result_int();
-        response.head = head;
-        if (head) {
-            if (auto it = message.find(http::field::content_length); it != message.end())
-                response.content_length = std::stoull(std::string(it->value()));
-        }
-        for (const auto& field : message) {
-            if (field.name() != http::field::content_length && field.name() != http::field::date)
-                response.fields.insert(field.name_string(), field.value());
-        }
-        response.body = std::move(message.body());
-        co_return response;
+    return [](Request request, const RequestContext& context) {
+        return handle_request(std::move(request), context);
     };
 }
 
