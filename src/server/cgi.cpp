@@ -105,7 +105,9 @@ php::ScriptJob make_script_job(const Request& request, const Route& route,
 
     vars.emplace_back("GATEWAY_INTERFACE", "CGI/1.1");
     vars.emplace_back("SERVER_SOFTWARE", std::string("ePHPm/") + kVersion);
-    vars.emplace_back("SERVER_PROTOCOL", request.version() == 10 ? "HTTP/1.0" : "HTTP/1.1");
+    vars.emplace_back("SERVER_PROTOCOL", request.version() == 20   ? "HTTP/2.0"
+                                         : request.version() == 10 ? "HTTP/1.0"
+                                                                   : "HTTP/1.1");
     vars.emplace_back("SERVER_NAME", std::move(server_name));
     vars.emplace_back("SERVER_ADDR", connection.local_address);
     vars.emplace_back("SERVER_PORT", std::to_string(connection.local_port));

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "server/framing.hpp"
+#include "server/http1_writer.hpp"
 #include "server/limits.hpp"
 #include "server/responses.hpp"
 
@@ -85,25 +86,15 @@ std::optional<std::pair<unsigned, std::string_view>> refusal_for(const http::fie
     return std::nullopt;
 }
 
-// The status code from the first buffer a response serializes to
-// ("HTTP/1.1 200 OK\r\n..."): the message generator hides the message itself.
-template <class Buffers>
-unsigned status_on_the_wire(const Buffers& buffers) {
-    for (const auto& buffer : buffers) {
-        const std::string_view text(static_cast<const char*>(buffer.data()), buffer.size());
-        if (text.size() < 12 || !text.starts_with("HTTP/")) return 0;
-        unsigned status = 0;
-        for (std::size_t i = 9; i < 12; ++i) status = status * 10 + (text[i] - '0');
-        return status;
-    }
-    return 0;
-}
-
 } // namespace
 
 Http1Session::Http1Session(tcp::socket socket, const SiteContext& site,
-                           const std::atomic<bool>& stopping)
+                           const std::atomic<bool>& stopping, std::string_view initial_bytes)
     : stream_(std::move(socket)), stopping_(stopping) {
+    if (!initial_bytes.empty()) {
+        buffer_.commit(asio::buffer_copy(buffer_.prepare(initial_bytes.size()),
+                                         asio::buffer(initial_bytes.data(), initial_bytes.size())));
+    }
     connection_ = describe(stream_.socket());
     context_.site = &site;
     context_.connection = &connection_;
@@ -185,9 +176,10 @@ asio::awaitable<void> Http1Session::run() {
         std::string request_line;
         if (log)
             request_line = fmt::format("{} {}", sv(request.method_string()), sv(request.target()));
-        http::message_generator response = co_await handle_request(std::move(request), context_);
-        const bool keep_alive = response.keep_alive();
-        const WriteResult written = co_await write(response);
+        const unsigned version = request.version() == 10 ? 10 : 11;
+        Response response = co_await handle_request(std::move(request), context_);
+        Http1Writer writer(stream_, kWriteTimeout);
+        const Http1Writer::Result written = co_await writer.write(response, version);
         if (log) {
             const auto elapsed =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
@@ -196,7 +188,7 @@ asio::awaitable<void> Http1Session::run() {
                           written.ok ? "" : " (write failed)");
         }
         if (!written.ok) co_return;
-        if (!keep_alive) {
+        if (written.close) {
             co_await close(false);
             co_return;
         }
@@ -210,30 +202,10 @@ asio::awaitable<void> Http1Session::refuse(unsigned status, unsigned version,
     options.keep_alive = false;
     spdlog::debug("{}:{} rejected: {} -> {}", connection_.remote_address, connection_.remote_port,
                   reason, status);
-    http::message_generator response = error_response(status, options);
-    const WriteResult written = co_await write(response);
+    Response response = error_response(status, options);
+    Http1Writer writer(stream_, kWriteTimeout);
+    const Http1Writer::Result written = co_await writer.write(response, options.version);
     if (written.ok) co_await close(true);
-}
-
-asio::awaitable<Http1Session::WriteResult> Http1Session::write(http::message_generator& message) {
-    WriteResult result;
-    // The deadline is renewed per write, so a large file on a slow but
-    // progressing connection is not cut off, while a stalled client is.
-    while (!message.is_done()) {
-        beast::error_code ec;
-        auto buffers = message.prepare(ec);
-        if (ec) {
-            spdlog::warn("cannot produce response body: {}", ec.message());
-            co_return result;
-        }
-        if (result.status == 0) result.status = status_on_the_wire(buffers);
-        stream_.expires_after(kWriteTimeout);
-        auto [write_ec, n] = co_await stream_.async_write_some(buffers, kUseTuple);
-        if (write_ec) co_return result;
-        message.consume(n);
-    }
-    result.ok = true;
-    co_return result;
 }
 
 asio::awaitable<void> Http1Session::close(bool drain) {

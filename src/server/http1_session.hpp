@@ -15,13 +15,16 @@
 #include <string_view>
 
 #include "server/request_handler.hpp"
+#include "server/session.hpp"
 
 namespace ephpm::server {
 
-class Http1Session : public std::enable_shared_from_this<Http1Session> {
+class Http1Session : public Session, public std::enable_shared_from_this<Http1Session> {
 public:
+    // `initial_bytes`: what was already read from the socket to tell the
+    // protocol; parsed as the start of the first request.
     Http1Session(boost::asio::ip::tcp::socket socket, const SiteContext& site,
-                 const std::atomic<bool>& stopping);
+                 const std::atomic<bool>& stopping, std::string_view initial_bytes = {});
     Http1Session(const Http1Session&) = delete;
     Http1Session& operator=(const Http1Session&) = delete;
 
@@ -43,11 +46,6 @@ private:
     // Answers `status` with Connection: close and closes: the request's body
     // (if any) is left unread, so the connection cannot carry another one.
     boost::asio::awaitable<void> refuse(unsigned status, unsigned version, std::string_view reason);
-    struct WriteResult {
-        bool ok = false;
-        unsigned status = 0; // as sent, for the access log
-    };
-    boost::asio::awaitable<WriteResult> write(http::message_generator& message);
     boost::asio::awaitable<void> close(bool drain);
 
     boost::beast::tcp_stream stream_;

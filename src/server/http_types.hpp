@@ -3,7 +3,6 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/message_generator.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <string_view>

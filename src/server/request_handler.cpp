@@ -2,11 +2,9 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/empty_body.hpp>
 
 #include <array>
 
-#include "server/http_date.hpp"
 #include "server/limits.hpp"
 #include "server/php_exchange.hpp"
 #include "server/responses.hpp"
@@ -27,8 +25,8 @@ bool is_framing_header(std::string_view name) {
     return false;
 }
 
-http::message_generator php_response(BufferedResponse& sink, const php::ScriptResult& result,
-                                     const ReplyOptions& options) {
+Response php_response(BufferedResponse& sink, const php::ScriptResult& result,
+                      const ReplyOptions& options) {
     if (!result.headers_sent || result.discard_output) {
         // The script never produced a response (could not start or open the
         // file), or it failed after it began one: nothing is on the wire yet
@@ -36,13 +34,13 @@ http::message_generator php_response(BufferedResponse& sink, const php::ScriptRe
         // outcome maps to and none of the half page.
         return error_response(static_cast<unsigned>(php::http_status_for(result)), options);
     }
-    int status = result.status;
-    if (status < 100 || status > 999) status = 500;
-    http::response<http::string_body> response{static_cast<http::status>(status), options.version};
+    Response response;
+    response.status = static_cast<unsigned>(result.status);
+    if (result.status < 100 || result.status > 999) response.status = 500;
     std::string script_length; // a Content-Length the script set itself
     for (const auto& [name, value] : sink.headers) {
         if (!is_framing_header(name)) {
-            response.insert(name, value);
+            response.fields.insert(name, value);
         } else if (boost::beast::iequals(name, "content-length")) {
             script_length = value;
         }
@@ -51,21 +49,17 @@ http::message_generator php_response(BufferedResponse& sink, const php::ScriptRe
         // PHP discards the body of a HEAD request itself, so our buffered
         // length (0) says nothing about the GET; only the script's own
         // Content-Length, if it set one, is worth passing on.
-        http::response<http::empty_body> head{std::move(response.base())};
-        head.set(http::field::date, http_date_now());
-        head.keep_alive(options.keep_alive);
-        const bool digits = !script_length.empty() &&
+        const bool digits = !script_length.empty() && script_length.size() < 20 &&
                             script_length.find_first_not_of("0123456789") == std::string::npos;
-        if (digits) head.set(http::field::content_length, script_length);
-        return http::message_generator(std::move(head));
+        if (digits) response.content_length = std::stoull(script_length);
+        return finish(std::move(response), options);
     }
-    response.body() = std::move(sink.body);
+    response.body = std::move(sink.body);
     return finish(std::move(response), options);
 }
 
-boost::asio::awaitable<http::message_generator> run_php(Request request, const Route& route,
-                                                        const RequestContext& context,
-                                                        ReplyOptions options) {
+boost::asio::awaitable<Response> run_php(Request request, const Route& route,
+                                         const RequestContext& context, ReplyOptions options) {
     php::ScriptJob job =
         make_script_job(request, route, *context.connection, context.site->document_root_string);
     // Once set, the script sees a client that went away at its next output.
@@ -77,10 +71,8 @@ boost::asio::awaitable<http::message_generator> run_php(Request request, const R
     if (!outcome.submitted) {
         spdlog::warn("PHP pool queue full: 503 for {} {}", sv(request.method_string()),
                      sv(request.target()));
-        http::response<http::string_body> busy{http::status::service_unavailable, options.version};
-        busy.set(http::field::retry_after, "1");
-        busy.set(http::field::content_type, "text/plain; charset=utf-8");
-        busy.body() = "503 Service Unavailable\n";
+        Response busy = text_response(503, "503 Service Unavailable\n");
+        busy.fields.set(http::field::retry_after, "1");
         co_return finish(std::move(busy), options);
     }
     const auto& result = outcome.result;
@@ -102,8 +94,7 @@ boost::asio::awaitable<http::message_generator> run_php(Request request, const R
 
 } // namespace
 
-boost::asio::awaitable<http::message_generator> handle_request(Request request,
-                                                               const RequestContext& context) {
+boost::asio::awaitable<Response> handle_request(Request request, const RequestContext& context) {
     ReplyOptions options;
     options.version = request.version();
     options.keep_alive = request.keep_alive() && !context.stopping->load();
@@ -114,7 +105,7 @@ boost::asio::awaitable<http::message_generator> handle_request(Request request,
     const Route route = server::route(request.target(), router_site);
     switch (route.kind) {
         case RouteKind::static_file:
-            co_return serve_static_file(request, route.file, options);
+            co_return serve_static_file(request, route.file, options, site.settings.static_files);
         case RouteKind::php_script:
             co_return co_await run_php(std::move(request), route, context, options);
         case RouteKind::redirect:

@@ -16,6 +16,7 @@
 #include "server/access_log.hpp"
 #include "server/cgi.hpp"
 #include "server/http_types.hpp"
+#include "server/response.hpp"
 
 namespace ephpm::server {
 
@@ -41,9 +42,7 @@ struct RequestContext {
     std::shared_ptr<const std::atomic<bool>> aborted;
 };
 
-// The response's keep_alive() says whether the connection may serve another
-// request.
-boost::asio::awaitable<http::message_generator> handle_request(Request request,
-                                                               const RequestContext& context);
+// The response's `close` says whether the connection must close after it.
+boost::asio::awaitable<Response> handle_request(Request request, const RequestContext& context);
 
 } // namespace ephpm::server

@@ -1,23 +1,9 @@
 #include "server/responses.hpp"
 
-#include <boost/beast/http/empty_body.hpp>
-
 #include <string>
-
-#include "server/http_date.hpp"
 
 namespace ephpm::server {
 namespace {
-
-bool status_forbids_body(unsigned status) { return status < 200 || status == 204 || status == 304; }
-
-http::response<http::string_body> text_response(unsigned status, const ReplyOptions& options,
-                                                std::string text) {
-    http::response<http::string_body> response{static_cast<http::status>(status), options.version};
-    response.set(http::field::content_type, "text/plain; charset=utf-8");
-    response.body() = std::move(text);
-    return response;
-}
 
 std::string status_text(unsigned status) {
     std::string text = std::to_string(status);
@@ -29,33 +15,33 @@ std::string status_text(unsigned status) {
 
 } // namespace
 
-http::message_generator finish(http::response<http::string_body>&& response,
-                               const ReplyOptions& options) {
-    response.version(options.version);
-    response.set(http::field::date, http_date_now());
-    response.keep_alive(options.keep_alive);
-    if (status_forbids_body(response.result_int())) {
-        response.body().clear();
-        response.erase(http::field::content_length);
-    } else {
-        response.content_length(response.body().size());
-    }
-    if (options.head) {
-        // The header keeps the Content-Length a GET would have had.
-        http::response<http::empty_body> head{std::move(response.base())};
-        return http::message_generator(std::move(head));
-    }
+bool status_forbids_body(unsigned status) noexcept {
+    return status < 200 || status == 204 || status == 304;
+}
+
+Response text_response(unsigned status, std::string text) {
+    Response response;
+    response.status = status;
+    response.fields.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.content_length = text.size();
+    response.body = std::move(text);
+    return response;
+}
+
+Response finish(Response&& response, const ReplyOptions& options) {
+    response.head = options.head;
+    response.close = response.close || !options.keep_alive;
     return std::move(response);
 }
 
-http::message_generator error_response(unsigned status, const ReplyOptions& options) {
-    return finish(text_response(status, options, status_text(status)), options);
+Response error_response(unsigned status, const ReplyOptions& options) {
+    return finish(text_response(status, status_text(status)), options);
 }
 
-http::message_generator redirect_response(unsigned status, std::string_view location,
-                                          const ReplyOptions& options) {
-    auto response = text_response(status, options, status_text(status));
-    response.set(http::field::location, location);
+Response redirect_response(unsigned status, std::string_view location,
+                           const ReplyOptions& options) {
+    Response response = text_response(status, status_text(status));
+    response.fields.set(http::field::location, location);
     return finish(std::move(response), options);
 }
 

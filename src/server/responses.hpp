@@ -1,10 +1,13 @@
 #pragma once
 // Responses the server makes itself (errors, redirects, 503) and the final
-// touches every response gets (Date, keep-alive, HEAD without a body).
+// touches every response gets for the request it answers (HEAD, keep-alive).
+// The connection adds Date and the framing when it serializes them.
 
+#include <string>
 #include <string_view>
 
 #include "server/http_types.hpp"
+#include "server/response.hpp"
 
 namespace ephpm::server {
 
@@ -15,16 +18,19 @@ struct ReplyOptions {
     bool head = false; // HEAD: headers (with the Content-Length) but no body
 };
 
-// Adds Date and Connection, sets Content-Length from the body (none for
-// 1xx/204/304), and drops the body for HEAD.
-http::message_generator finish(http::response<http::string_body>&& response,
-                               const ReplyOptions& options);
+// 1xx, 204 and 304 never carry a body (nor a Content-Length).
+bool status_forbids_body(unsigned status) noexcept;
+
+// `status` with `text` as a text/plain body whose length is recorded.
+Response text_response(unsigned status, std::string text);
+
+// Records HEAD and keep-alive from `options` on `response`.
+Response finish(Response&& response, const ReplyOptions& options);
 
 // "404 Not Found\n" as text/plain.
-http::message_generator error_response(unsigned status, const ReplyOptions& options);
+Response error_response(unsigned status, const ReplyOptions& options);
 
 // 301 to `location` with a short text body.
-http::message_generator redirect_response(unsigned status, std::string_view location,
-                                          const ReplyOptions& options);
+Response redirect_response(unsigned status, std::string_view location, const ReplyOptions& options);
 
 } // namespace ephpm::server

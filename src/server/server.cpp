@@ -22,9 +22,12 @@
 #include <vector>
 
 #include "server/http1_session.hpp"
+#include "server/http2_session.hpp"
 #include "server/limits.hpp"
 #include "server/listen_address.hpp"
+#include "server/protocol_sniff.hpp"
 #include "server/request_handler.hpp"
+#include "server/session.hpp"
 #include "server/signal_watcher.hpp"
 
 namespace ephpm::server {
@@ -60,6 +63,13 @@ const char* signal_name(int signo) {
         default:
             return "signal";
     }
+}
+
+// The same handler serves both protocols.
+Http2Handler http2_handler() {
+    return [](Request request, const RequestContext& context) {
+        return handle_request(std::move(request), context);
+    };
 }
 
 } // namespace
@@ -147,13 +157,39 @@ private:
         }
     }
 
+    // Every connection starts with a sniffer that reads until the first
+    // bytes tell HTTP/2's preface from HTTP/1.1; the sniffer is tracked like
+    // a session, so shutdown closes a connection that has not spoken yet.
     void start_session(tcp::socket socket) {
-        auto session = std::make_shared<Http1Session>(std::move(socket), site_, stopping_);
-        Http1Session* key = session.get();
-        {
-            std::lock_guard lock(sessions_mutex_);
-            sessions_.emplace(key, session);
+        auto sniffer = std::make_shared<ProtocolSniffer>(std::move(socket),
+                                                         site_.settings.timeouts.header_read);
+        track(sniffer);
+        asio::co_spawn(sniffer->executor(), sniffer->run(),
+                       [this, sniffer](std::exception_ptr e, Protocol protocol) {
+                           if (!e && protocol != Protocol::undecided) {
+                               dispatch(protocol, sniffer->take_socket(), sniffer->take_bytes());
+                           }
+                           // After the session is tracked: the count never
+                           // drops to zero in between.
+                           on_session_end(sniffer.get());
+                       });
+    }
+
+    // Hands the socket and the bytes already read to the protocol's session.
+    void dispatch(Protocol protocol, tcp::socket socket, std::string bytes) {
+        if (protocol == Protocol::http2) {
+            launch(std::make_shared<Http2Session>(std::move(socket), std::move(bytes), site_,
+                                                  stopping_, http2_handler(),
+                                                  Http2Limits::from(site_.settings)));
+        } else {
+            launch(std::make_shared<Http1Session>(std::move(socket), site_, stopping_, bytes));
         }
+    }
+
+    template <class SessionType>
+    void launch(std::shared_ptr<SessionType> session) {
+        track(session);
+        Session* key = session.get();
         asio::co_spawn(session->executor(), session->run(),
                        [this, session, key](std::exception_ptr e) {
                            if (e) {
@@ -167,7 +203,12 @@ private:
                        });
     }
 
-    void on_session_end(Http1Session* key) {
+    void track(const std::shared_ptr<Session>& session) {
+        std::lock_guard lock(sessions_mutex_);
+        sessions_.emplace(session.get(), session);
+    }
+
+    void on_session_end(Session* key) {
         bool drained = false;
         {
             std::lock_guard lock(sessions_mutex_);
@@ -218,8 +259,8 @@ private:
         grace_.cancel();
     }
 
-    std::vector<std::shared_ptr<Http1Session>> snapshot() {
-        std::vector<std::shared_ptr<Http1Session>> live;
+    std::vector<std::shared_ptr<Session>> snapshot() {
+        std::vector<std::shared_ptr<Session>> live;
         std::lock_guard lock(sessions_mutex_);
         for (const auto& [key, weak] : sessions_) {
             if (auto session = weak.lock()) live.push_back(std::move(session));
@@ -235,7 +276,7 @@ private:
     SiteContext site_;
     std::atomic<bool> stopping_{false};
     std::mutex sessions_mutex_;
-    std::unordered_map<Http1Session*, std::weak_ptr<Http1Session>> sessions_;
+    std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
     // Last member: destroyed (joined) first, so its callback never sees a
     // half-destroyed server.
     std::optional<SignalWatcher> signals_;

@@ -5,20 +5,24 @@
 // byte Range (206/416, honouring If-Range) after that; see byte_range.hpp for
 // what is ignored. Every response advertises Accept-Ranges: bytes.
 //
-// The body is Beast's basic_file_body over a file narrowed to the range. Note
-// that on POSIX Beast reads the file through a 4 KiB buffer rather than
-// sendfile(2) (its zero-copy path is Windows-only); a sendfile writer is a
-// later optimisation.
+// The body is a FileBody (the open file and the byte range), which HTTP/1.1
+// sends with sendfile(2). [server.static] adds Cache-Control when configured
+// and can turn ETags off (then If-None-Match is ignored as well).
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
+#include <string_view>
 
+#include "ephpm/config/config.hpp"
 #include "server/http_types.hpp"
+#include "server/response.hpp"
 #include "server/responses.hpp"
 
 namespace ephpm::server {
 
-http::message_generator serve_static_file(const Request& request, const std::filesystem::path& file,
-                                          const ReplyOptions& options);
+Response serve_static_file(const Request& request, const std::filesystem::path& file,
+                           const ReplyOptions& options, const config::StaticSettings& settings);
 
 // W/"<size hex>-<mtime seconds hex>.<nanoseconds hex>"
 std::string weak_etag(std::uint64_t size, std::int64_t mtime_sec, long mtime_nsec);
