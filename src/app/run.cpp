@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <string>
 
 #include "ephpm/php/pool.hpp"
 #include "ephpm/php/runtime.hpp"
@@ -30,6 +31,13 @@ void configure_logging(const std::string& level) {
     spdlog::set_default_logger(std::move(logger));
 }
 
+// "stdout (combined)", "/var/log/ephpm/access.log (json)" or "off".
+std::string access_log_text(const config::LoggingSettings& logging) {
+    if (logging.access == "off") return "off";
+    const char* format = logging.access_format == config::AccessFormat::json ? "json" : "combined";
+    return logging.access + " (" + format + ")";
+}
+
 } // namespace
 
 int run(const config::Config& config) {
@@ -37,7 +45,7 @@ int run(const config::Config& config) {
 
     std::unique_ptr<server::Server> server;
     try {
-        server = std::make_unique<server::Server>(config.server);
+        server = std::make_unique<server::Server>(config);
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
         return 1;
@@ -51,6 +59,7 @@ int run(const config::Config& config) {
     spdlog::info("ePHPm {} (PHP {}{}, {} worker threads)", kVersion, info.php_version,
                  info.zts ? " ZTS" : " NTS", pool->thread_count());
     spdlog::info("document root: {}", config.server.document_root);
+    spdlog::info("access log: {}", access_log_text(config.logging));
     spdlog::info("listening on {}", server->local_address());
 
     server->run(*pool);

@@ -1,5 +1,7 @@
 #include "config/keys.hpp"
 
+#include "config/fallback.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -119,9 +121,49 @@ std::string format_pairs(const std::vector<std::pair<std::string, std::string>>&
     return out + "]";
 }
 
+// Becomes a response header value: a line break would split the header
+// (response splitting), and other control bytes are invalid in a field.
+Check read_header_value(const toml::node& node, std::string& out) {
+    std::string text;
+    if (auto bad = read_string(node, text)) return bad;
+    for (char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if ((byte < 0x20 && c != '\t') || byte == 0x7F) {
+            return problem(
+                fmt::format("must not contain a line break, NUL or other control character, got {}",
+                            toml_string(text)));
+        }
+    }
+    out = std::move(text);
+    return std::nullopt;
+}
+
+// "stdout", "off", or a file path (stored absolute, like other paths).
+Check read_access_log(const toml::node& node, const fs::path& base_dir, std::string& out) {
+    std::string text;
+    if (auto bad = read_string(node, text)) return bad;
+    if (text == "stdout" || text == "off") {
+        out = std::move(text);
+        return std::nullopt;
+    }
+    return read_path(node, base_dir, out);
+}
+
+constexpr std::string_view hidden_files_name(HiddenFiles policy) {
+    switch (policy) {
+        case HiddenFiles::deny:
+            return "deny";
+        case HiddenFiles::ignore:
+            return "ignore";
+        case HiddenFiles::allow:
+            return "allow";
+    }
+    return "deny";
+}
+
 // Keys of one table must be contiguous and a table's own keys must come
 // before its sub-tables: to_toml() prints them in this order.
-constexpr std::array<KeySpec, 10> kKeys = {{
+constexpr std::array<KeySpec, 22> kKeys = {{
     {"server.listen", ValueKind::kString,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {
          std::string listen;
@@ -147,12 +189,107 @@ constexpr std::array<KeySpec, 10> kKeys = {{
      [](const Config& config) -> std::optional<std::string> {
          return format_string_array(config.server.index_files);
      }},
+    {"server.fallback", ValueKind::kArray,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_fallback(value, config.server.fallback);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_string_array(config.server.fallback);
+     }},
+    {"server.request.max_body_size", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_size(value, config.server.request.max_body_size);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_size(config.server.request.max_body_size);
+     }},
+    {"server.request.max_header_size", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_size(value, config.server.request.max_header_size);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_size(config.server.request.max_header_size);
+     }},
+    {"server.timeouts.header_read", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_duration(value, false, config.server.timeouts.header_read);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_duration(config.server.timeouts.header_read);
+     }},
+    {"server.timeouts.idle", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_duration(value, false, config.server.timeouts.idle);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_duration(config.server.timeouts.idle);
+     }},
+    {"server.timeouts.request", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_duration(value, true, config.server.timeouts.request);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_duration(config.server.timeouts.request);
+     }},
+    {"server.timeouts.shutdown", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_duration(value, false, config.server.timeouts.shutdown);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_duration(config.server.timeouts.shutdown);
+     }},
+    {"server.static.cache_control", ValueKind::kString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_header_value(value, config.server.static_files.cache_control);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return toml_string(config.server.static_files.cache_control);
+     }},
+    {"server.static.hidden_files", ValueKind::kString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         std::string name;
+         if (auto bad = read_choice(value, {"deny", "ignore", "allow"}, name)) return bad;
+         for (HiddenFiles policy : {HiddenFiles::deny, HiddenFiles::ignore, HiddenFiles::allow}) {
+             if (hidden_files_name(policy) == name)
+                 config.server.static_files.hidden_files = policy;
+         }
+         return std::nullopt;
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return toml_string(hidden_files_name(config.server.static_files.hidden_files));
+     }},
+    {"server.static.etag", ValueKind::kBoolean,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_bool(value, config.server.static_files.etag);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return config.server.static_files.etag ? "true" : "false";
+     }},
     {"server.logging.level", ValueKind::kString,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {
          return read_log_level(value, config.logging.level);
      },
      [](const Config& config) -> std::optional<std::string> {
          return toml_string(config.logging.level);
+     }},
+    {"server.logging.access", ValueKind::kString,
+     [](const toml::node& value, const fs::path& base_dir, Config& config) -> Check {
+         return read_access_log(value, base_dir, config.logging.access);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return toml_string(config.logging.access);
+     }},
+    {"server.logging.access_format", ValueKind::kString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         std::string name;
+         if (auto bad = read_choice(value, {"combined", "json"}, name)) return bad;
+         config.logging.access_format =
+             name == "json" ? AccessFormat::json : AccessFormat::combined;
+         return std::nullopt;
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return toml_string(config.logging.access_format == AccessFormat::json ? "json"
+                                                                               : "combined");
      }},
     {"php.workers", ValueKind::kInteger,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {
@@ -272,6 +409,8 @@ std::string_view kind_phrase(ValueKind kind) {
             return "a boolean";
         case ValueKind::kArray:
             return "an array";
+        case ValueKind::kIntegerOrString:
+            return "an integer or a string";
     }
     return "a value";
 }

@@ -16,7 +16,9 @@
 namespace ephpm::config::detail {
 
 // The TOML type a key takes; environment values are parsed accordingly.
-enum class ValueKind { kString, kInteger, kBoolean, kArray };
+// kIntegerOrString (sizes, durations): a TOML integer or string, and from the
+// environment also a bare string ("8M", "30s").
+enum class ValueKind { kString, kInteger, kBoolean, kArray, kIntegerOrString };
 
 struct KeySpec {
     std::string_view name; // dotted, as in the file: "server.logging.level"

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
+#include <iterator>
 #include <tuple>
 #include <vector>
 
@@ -44,6 +44,7 @@ private:
     // Applies one value that did not come from the file; throws on a problem.
     void apply_value(const KeySpec& key, const toml::node& value, const std::string& origin);
     void resolve_existing_path(std::string_view key_name, std::string& path, bool want_directory);
+    void check_access_log();
     std::string_view origin_of(std::string_view key_name) const;
     static fs::path current_directory();
 
@@ -78,16 +79,17 @@ void Loader::apply_file(const std::string& path_text) {
     if (fs::is_directory(status)) {
         throw ConfigError(fmt::format("{}: is a directory, not a config file", path_text));
     }
+    // An empty file is a valid (all defaults) config: read it without
+    // `content << rdbuf()`, which flags an empty stream as a failure.
     std::ifstream in(path, std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (!in || !content) {
+    const std::string text = in ? std::string(std::istreambuf_iterator<char>(in), {}) : "";
+    if (!in.is_open() || in.bad()) {
         throw ConfigError(fmt::format("{}: cannot read the config file", path_text));
     }
 
     toml::table root;
     try {
-        root = toml::parse(content.str(), std::string_view(path_text));
+        root = toml::parse(text, std::string_view(path_text));
     } catch (const toml::parse_error& e) {
         throw ConfigError(fmt::format("{}:{}:{}: {}", path_text, e.source().begin.line,
                                       e.source().begin.column, e.description()));
@@ -199,6 +201,11 @@ void Loader::apply_environment(const Environment& environment) {
             parsed = toml::table{}; // reported below with what the key expects
         }
         const toml::node* value = parsed.size() == 1 ? parsed.get("value") : nullptr;
+        // Sizes and durations: "8M" and "30s" are not TOML, but fine bare.
+        if (value == nullptr && key->kind == detail::ValueKind::kIntegerOrString) {
+            apply_value(*key, toml::value<std::string>(text), origin);
+            continue;
+        }
         if (value == nullptr) {
             fail(origin, key->name,
                  Problem{fmt::format("expected {} (a TOML value), got {}",
@@ -257,8 +264,27 @@ void Loader::resolve_existing_path(std::string_view key_name, std::string& path,
     path = canonical.string();
 }
 
+// The access log is opened at startup; its directory must exist by then, and
+// --check-config should say so rather than the first start.
+void Loader::check_access_log() {
+    const std::string& access = config_.logging.access;
+    if (access == "stdout" || access == "off") return;
+    auto problem = [&](std::string message) {
+        fail(origin_of("server.logging.access"), "server.logging.access",
+             Problem{std::move(message), nullptr, ""});
+    };
+    const fs::path path(access);
+    std::error_code error;
+    if (fs::is_directory(path, error)) problem(fmt::format("{} is a directory", access));
+    const fs::path dir = path.parent_path();
+    if (!fs::is_directory(dir, error)) {
+        problem(fmt::format("the directory {} does not exist", dir.string()));
+    }
+}
+
 Config Loader::finish(int verbosity) {
     resolve_existing_path("server.document_root", config_.server.document_root, true);
+    check_access_log();
     if (config_.php.ini_file) resolve_existing_path("php.ini_file", *config_.php.ini_file, false);
     config_.logging.level = detail::more_verbose(config_.logging.level, verbosity);
     return config_;

@@ -2,12 +2,15 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <utility>
+#include <vector>
 
 namespace ephpm::config::detail {
 namespace {
@@ -238,12 +241,20 @@ Check check_listen(std::string_view listen) {
     return check_port(port);
 }
 
-Check check_memory_limit(std::string_view limit) {
-    if (limit == "-1") return std::nullopt;
-    std::string_view digits = limit;
+namespace {
+
+// Digits with an optional K/M/G suffix; nothing when malformed, the overflow
+// flag set when too large for a signed 64-bit count (what PHP stores).
+struct ParsedSize {
+    std::uint64_t bytes = 0;
+    bool too_large = false;
+};
+
+std::optional<ParsedSize> parse_size(std::string_view text) {
+    std::string_view digits = text;
     std::uint64_t unit = 1;
-    if (!limit.empty()) {
-        switch (ascii_lower(limit.back())) {
+    if (!text.empty()) {
+        switch (ascii_lower(text.back())) {
             case 'k':
                 unit = 1ULL << 10;
                 break;
@@ -258,19 +269,143 @@ Check check_memory_limit(std::string_view limit) {
         }
         if (unit != 1) digits.remove_suffix(1);
     }
+    if (!is_digits(digits)) return std::nullopt;
     std::uint64_t count = 0;
     const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
-    if (!is_digits(digits) || end != digits.data() + digits.size()) {
+    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (error != std::errc{} || end != digits.data() + digits.size() || count > kMax / unit) {
+        return ParsedSize{0, true};
+    }
+    return ParsedSize{count * unit, false};
+}
+
+} // namespace
+
+Check check_memory_limit(std::string_view limit) {
+    if (limit == "-1") return std::nullopt;
+    const auto size = parse_size(limit);
+    if (!size) {
         return problem(
             fmt::format("expected a size such as \"128M\", \"1G\", \"512K\", \"1048576\" or \"-1\" "
                         "(unlimited), got {}",
                         toml_string(limit)));
     }
-    constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (error != std::errc{} || count > kMax / unit) {
-        return problem(fmt::format("{} is too large", toml_string(limit)));
+    if (size->too_large) return problem(fmt::format("{} is too large", toml_string(limit)));
+    if (size->bytes == 0) return problem("must be a positive size or \"-1\" (unlimited), got 0");
+    return std::nullopt;
+}
+
+Check read_size(const toml::node& node, std::uint64_t& out) {
+    if (const auto* integer = node.as_integer()) {
+        const std::int64_t bytes = integer->get();
+        if (bytes <= 0) return problem(fmt::format("must be a positive size, got {}", bytes));
+        out = static_cast<std::uint64_t>(bytes);
+        return std::nullopt;
     }
-    if (count == 0) return problem("must be a positive size or \"-1\" (unlimited), got 0");
+    std::string text;
+    if (node.as_string() == nullptr) {
+        return problem(
+            fmt::format("expected a size (an integer of bytes or a string such as "
+                        "\"8M\"), got {}",
+                        type_phrase(node.type())));
+    }
+    if (auto bad = read_string(node, text)) return bad;
+    const auto size = parse_size(text);
+    if (!size) {
+        return problem(fmt::format(
+            "expected a size such as \"16K\", \"8M\", \"1G\" or a number of bytes, got {}",
+            toml_string(text)));
+    }
+    if (size->too_large) return problem(fmt::format("{} is too large", toml_string(text)));
+    if (size->bytes == 0)
+        return problem(fmt::format("must be a positive size, got {}", toml_string(text)));
+    out = size->bytes;
+    return std::nullopt;
+}
+
+std::string format_size(std::uint64_t bytes) {
+    constexpr std::array<std::pair<std::uint64_t, char>, 3> kUnits = {
+        {{1ULL << 30, 'G'}, {1ULL << 20, 'M'}, {1ULL << 10, 'K'}}};
+    for (const auto& [unit, suffix] : kUnits) {
+        if (bytes != 0 && bytes % unit == 0) return fmt::format("\"{}{}\"", bytes / unit, suffix);
+    }
+    return std::to_string(bytes);
+}
+
+Check read_duration(const toml::node& node, bool allow_zero, std::chrono::milliseconds& out) {
+    using std::chrono::milliseconds;
+    constexpr std::int64_t kMaxMs = 7LL * 24 * 3600 * 1000;
+    const std::string_view lowest = allow_zero ? ">= 0" : "> 0";
+    auto check_range = [&](std::int64_t ms, std::string_view shown) -> Check {
+        if (ms < 0 || (ms == 0 && !allow_zero)) {
+            return problem(fmt::format("must be {}, got {}", lowest, shown));
+        }
+        if (ms > kMaxMs)
+            return problem(fmt::format("must be at most 7 days (\"168h\"), got {}", shown));
+        out = milliseconds(ms);
+        return std::nullopt;
+    };
+    if (const auto* integer = node.as_integer()) {
+        const std::int64_t seconds = integer->get();
+        // Compared before multiplying, so a huge value cannot overflow.
+        if (seconds > kMaxMs / 1000) return check_range(kMaxMs + 1, std::to_string(seconds));
+        return check_range(seconds * 1000, std::to_string(seconds));
+    }
+    if (node.as_string() == nullptr) {
+        return problem(
+            fmt::format("expected a duration (a string such as \"30s\" or an integer "
+                        "of seconds), got {}",
+                        type_phrase(node.type())));
+    }
+    std::string text;
+    if (auto bad = read_string(node, text)) return bad;
+    const std::size_t unit_at =
+        std::min(text.size(),
+                 static_cast<std::size_t>(std::find_if(text.begin(), text.end(),
+                                                       [](char c) { return c < '0' || c > '9'; }) -
+                                          text.begin()));
+    const std::string_view digits = std::string_view(text).substr(0, unit_at);
+    const std::string_view unit = std::string_view(text).substr(unit_at);
+    std::int64_t scale = 0;
+    if (unit == "ms") scale = 1;
+    if (unit == "s") scale = 1000;
+    if (unit == "m") scale = 60 * 1000;
+    if (unit == "h") scale = 3600 * 1000;
+    std::uint64_t count = 0;
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+    if (scale == 0 || digits.empty() || end != digits.data() + digits.size()) {
+        return problem(
+            fmt::format("expected a duration such as \"500ms\", \"30s\", \"2m\", "
+                        "\"1h\" or an integer of seconds, got {}",
+                        toml_string(text)));
+    }
+    const auto limit = static_cast<std::uint64_t>(kMaxMs / scale);
+    if (error != std::errc{} || count > limit) return check_range(kMaxMs + 1, toml_string(text));
+    return check_range(static_cast<std::int64_t>(count) * scale, toml_string(text));
+}
+
+std::string format_duration(std::chrono::milliseconds duration) {
+    const std::int64_t ms = duration.count();
+    if (ms == 0) return "\"0s\"";
+    constexpr std::array<std::pair<std::int64_t, std::string_view>, 3> kUnits = {
+        {{3600 * 1000, "h"}, {60 * 1000, "m"}, {1000, "s"}}};
+    for (const auto& [unit, suffix] : kUnits) {
+        if (ms % unit == 0) return fmt::format("\"{}{}\"", ms / unit, suffix);
+    }
+    return fmt::format("\"{}ms\"", ms);
+}
+
+Check read_choice(const toml::node& node, std::initializer_list<std::string_view> names,
+                  std::string& out) {
+    std::string text;
+    if (auto bad = read_string(node, text)) return bad;
+    if (std::find(names.begin(), names.end(), text) == names.end()) {
+        std::vector<std::string> quoted;
+        for (std::string_view name : names) quoted.push_back(toml_string(name));
+        return problem(
+            fmt::format("expected one of {}, got {}", fmt::join(quoted, ", "), toml_string(text)));
+    }
+    out = std::move(text);
     return std::nullopt;
 }
 

@@ -5,7 +5,9 @@
 
 #include <toml++/toml.h>
 
+#include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,22 @@ Check check_listen(std::string_view listen);
 Check check_port(std::string_view port, int* value = nullptr);
 // "128M", "1G", "512K", "1048576" or "-1", as php.ini's memory_limit.
 Check check_memory_limit(std::string_view limit);
+
+// A byte count > 0: an integer, or a string as memory_limit spells sizes
+// ("16K", "8M", "1G", "1048576"; K/M/G are powers of 1024, any letter case).
+Check read_size(const toml::node& node, std::uint64_t& out);
+// The shortest spelling read_size() reads back: "8M", "1536K", "1000".
+std::string format_size(std::uint64_t bytes);
+
+// A duration: a string of digits and a unit ("500ms", "30s", "2m", "1h"), or
+// an integer number of seconds. 0 only when `allow_zero`; at most 7 days.
+Check read_duration(const toml::node& node, bool allow_zero, std::chrono::milliseconds& out);
+// The largest unit that divides the value evenly: "1m", "90s", "1500ms".
+std::string format_duration(std::chrono::milliseconds duration);
+
+// One of `names` (exact spelling); the message lists them.
+Check read_choice(const toml::node& node, std::initializer_list<std::string_view> names,
+                  std::string& out);
 
 // The log levels from most to least verbose.
 inline constexpr std::string_view kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};

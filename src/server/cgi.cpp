@@ -64,7 +64,10 @@ php::ScriptJob make_script_job(const Request& request, const Route& route,
         target = path == std::string_view::npos ? std::string_view("/") : target.substr(path);
     }
     job.request_uri = std::string(target);
-    job.query_string = std::string(split_target(target).query);
+    // After an internal rewrite ("/index.php?$query_string") PHP sees the
+    // rewritten query, but REQUEST_URI stays what the client asked for.
+    job.query_string =
+        route.rewritten_query ? *route.rewritten_query : std::string(split_target(target).query);
     job.script_filename = route.file.native();
 
     auto& vars = job.server_vars;

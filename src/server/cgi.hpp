@@ -26,6 +26,8 @@ struct ConnectionInfo {
 //    and so is Proxy (httpoxy: HTTP_PROXY would be read as a proxy setting).
 //    Content-Type and Content-Length appear only as CONTENT_TYPE/LENGTH.
 //  - PATH_INFO only when non-empty; HTTPS never (no TLS yet).
+//  - REQUEST_URI is the target as received; QUERY_STRING is its query, or
+//    the rewritten one when the router rewrote the request internally.
 php::ScriptJob make_script_job(const Request& request, const Route& route,
                                const ConnectionInfo& connection, const std::string& document_root);
 

@@ -101,7 +101,8 @@ boost::asio::awaitable<Response> handle_request(Request request, const RequestCo
     options.head = request.method() == http::verb::head;
 
     const SiteContext& site = *context.site;
-    const Site router_site{site.document_root, site.index_files};
+    const Site router_site{site.document_root, site.index_files, site.settings.fallback,
+                           site.settings.static_files.hidden_files};
     const Route route = server::route(request.target(), router_site);
     switch (route.kind) {
         case RouteKind::static_file:

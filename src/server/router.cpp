@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
 #include <system_error>
 
 #include "server/uri.hpp"
@@ -69,10 +70,10 @@ std::filesystem::path under_root(const Site& site, const std::vector<std::string
     return path;
 }
 
-// Rule 5 with the trailing slash: index_files in order.
+// A directory that matched with the trailing slash: index_files in order.
+// `dir_path` is its URL path ("/docs/"), for SCRIPT_NAME.
 Route directory_index(const Site& site, const std::filesystem::path& dir,
-                      const DecodedPath& decoded, const FileProbe& probe) {
-    const std::string dir_path = join_path(decoded.segments, 0, decoded.segments.size(), true);
+                      const std::string& dir_path, const FileProbe& probe) {
     for (const std::string& index : site.index_files) {
         // The loader should refuse such names; never let one escape the dir.
         if (index.empty() || index.front() == '.' || index.find('/') != std::string::npos) {
@@ -87,11 +88,185 @@ Route directory_index(const Site& site, const std::filesystem::path& dir,
     return error(403);
 }
 
-// Rule 6.
-Route fallback(const Site& site, const FileProbe& probe) {
-    const std::filesystem::path front = site.document_root / "index.php";
-    if (probe.kind(front) == FileKind::regular) return php_script(front, "/index.php", "");
-    return error(404);
+bool is_hidden(const std::vector<std::string>& segments) {
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        if (segments[i].front() == '.' && !(i == 0 && segments[i] == ".well-known")) return true;
+    }
+    return false;
+}
+
+// A path the chain tries: segments under the root, and whether it must be a
+// directory (it ended in '/').
+struct Candidate {
+    std::vector<std::string> segments;
+    bool directory = false;
+};
+
+// What one path names, tried as a file or a directory. Nothing when it is
+// not there in the wanted form, so the chain moves on.
+std::optional<Route> try_path(const Site& site, const Candidate& candidate,
+                              const DecodedPath& request, std::string_view query,
+                              const FileProbe& probe) {
+    const auto& segments = candidate.segments;
+    const std::filesystem::path full = under_root(site, segments, segments.size());
+    switch (probe.kind(full)) {
+        case FileKind::regular: {
+            if (candidate.directory || segments.empty()) return std::nullopt; // "/file.txt/"
+            const std::string& name = segments.back();
+            if (ends_with_php(name)) {
+                return php_script(full, join_path(segments, 0, segments.size(), false), "");
+            }
+            return static_file(full, name);
+        }
+        case FileKind::directory: {
+            if (!candidate.directory) return std::nullopt;
+            if (segments == request.segments && !request.trailing_slash) {
+                Route r;
+                r.kind = RouteKind::redirect;
+                r.status = 301;
+                r.location = encode_path(join_path(segments, 0, segments.size(), true));
+                if (!query.empty()) r.location.append("?").append(query);
+                return r;
+            }
+            return directory_index(site, full, join_path(segments, 0, segments.size(), true),
+                                   probe);
+        }
+        case FileKind::other:
+            return error(403);
+        case FileKind::missing:
+            break;
+    }
+    return std::nullopt;
+}
+
+// A non-final chain entry with $uri (the decoded path, with its trailing
+// slash) replaced, split into segments. Nothing for an entry that would
+// leave the root.
+std::optional<Candidate> candidate_for(std::string_view entry, const std::string& uri) {
+    std::string path;
+    for (std::size_t i = 0; i < entry.size(); ++i) {
+        if (entry.compare(i, 4, "$uri") == 0) {
+            path += uri;
+            i += 3;
+        } else {
+            path += entry[i];
+        }
+    }
+    if (path.empty() || path.front() != '/') return std::nullopt;
+    Candidate candidate;
+    candidate.directory = path.back() == '/';
+    std::size_t begin = 1;
+    while (begin <= path.size()) {
+        std::size_t end = path.find('/', begin);
+        if (end == std::string::npos) end = path.size();
+        std::string segment = path.substr(begin, end - begin);
+        if (segment == "." || segment == "..") return std::nullopt;
+        if (!segment.empty()) candidate.segments.push_back(std::move(segment));
+        begin = end + 1;
+    }
+    return candidate;
+}
+
+// The last chain entry as a URI: $uri, $query_string/$args, $is_args.
+std::string rewrite_target(std::string_view entry, const DecodedPath& request,
+                           std::string_view query) {
+    const std::string uri = encode_path(
+        join_path(request.segments, 0, request.segments.size(), request.trailing_slash));
+    std::string out;
+    for (std::size_t i = 0; i < entry.size(); ++i) {
+        auto variable = [&](std::string_view name) {
+            if (entry.compare(i, name.size(), name) != 0) return false;
+            // "$uri" must not match the start of a longer name like "$urix".
+            const std::size_t after = i + name.size();
+            if (after < entry.size() &&
+                ((entry[after] >= 'a' && entry[after] <= 'z') || entry[after] == '_')) {
+                return false;
+            }
+            i = after - 1;
+            return true;
+        };
+        if (entry[i] != '$') {
+            out += entry[i];
+        } else if (variable("$uri")) {
+            out += uri;
+        } else if (variable("$query_string") || variable("$args")) {
+            out += query;
+        } else if (variable("$is_args")) {
+            out += query.empty() ? "" : "?";
+        } else {
+            out += entry[i];
+        }
+    }
+    return out;
+}
+
+// "=404" -> 404; 0 when the entry is not a status.
+int status_entry(std::string_view entry) {
+    if (entry.size() != 4 || entry.front() != '=') return 0;
+    int code = 0;
+    for (char c : entry.substr(1)) {
+        if (c < '0' || c > '9') return 0;
+        code = code * 10 + (c - '0');
+    }
+    return code >= 100 && code <= 599 ? code : 0;
+}
+
+// Rules 2 and 3, then the path itself (a rewritten target) or the chain.
+Route route_decoded(const DecodedPath& decoded, std::string_view query, const Site& site,
+                    const FileProbe& probe, bool use_chain) {
+    const auto& segments = decoded.segments;
+
+    // Rule 2.
+    if (is_hidden(segments)) {
+        if (site.hidden_files == config::HiddenFiles::deny) return error(403);
+        if (site.hidden_files == config::HiddenFiles::ignore) return error(404);
+    }
+
+    // Rule 3.
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        if (!ends_with_php(segments[i])) continue;
+        const std::filesystem::path script = under_root(site, segments, i + 1);
+        if (probe.kind(script) != FileKind::regular) continue;
+        const bool last = i + 1 == segments.size();
+        std::string path_info =
+            last ? (decoded.trailing_slash ? "/" : "")
+                 : join_path(segments, i + 1, segments.size(), decoded.trailing_slash);
+        return php_script(script, join_path(segments, 0, i + 1, false), std::move(path_info));
+    }
+
+    const std::string uri = join_path(segments, 0, segments.size(), decoded.trailing_slash);
+    if (!use_chain) {
+        // A rewritten target: itself, as a file or (with '/') a directory.
+        const Candidate self{segments, decoded.trailing_slash || segments.empty()};
+        if (auto found = try_path(site, self, decoded, query, probe)) return *found;
+        if (!self.directory) {
+            // "/docs" rewritten: a directory still gets its redirect.
+            if (auto found = try_path(site, Candidate{segments, true}, decoded, query, probe)) {
+                return *found;
+            }
+        }
+        return error(404);
+    }
+
+    // Rule 4.
+    const auto chain = site.fallback;
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+        const auto candidate = candidate_for(chain[i], uri);
+        if (!candidate) continue;
+        if (auto found = try_path(site, *candidate, decoded, query, probe)) return *found;
+    }
+    if (chain.empty()) return error(404);
+    const std::string& last = chain.back();
+    if (const int status = status_entry(last)) return error(status);
+
+    const std::string target = rewrite_target(last, decoded, query);
+    const SplitTarget split = split_target(target);
+    if (!split.valid) return error(500); // the loader refuses such entries
+    const DecodedPath rewritten = decode_path(split.path);
+    if (rewritten.error_status != 0) return error(rewritten.error_status);
+    Route r = route_decoded(rewritten, split.query, site, probe, false);
+    r.rewritten_query = std::string(split.query);
+    return r;
 }
 
 } // namespace
@@ -116,54 +291,17 @@ bool is_php_source_name(std::string_view file_name) noexcept {
            (e.size() == 4 && e.starts_with("php") && e[3] >= '3' && e[3] <= '8');
 }
 
+std::span<const std::string> default_fallback() noexcept {
+    static const std::vector<std::string> chain = config::ServerSettings{}.fallback;
+    return chain;
+}
+
 Route route(std::string_view target, const Site& site, const FileProbe& probe) {
     const SplitTarget split = split_target(target);
     if (!split.valid) return error(400);
     const DecodedPath decoded = decode_path(split.path);
     if (decoded.error_status != 0) return error(decoded.error_status);
-    const auto& segments = decoded.segments;
-
-    // Rule 2.
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        if (segments[i].front() == '.' && !(i == 0 && segments[i] == ".well-known")) {
-            return error(403);
-        }
-    }
-
-    // Rule 3.
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        if (!ends_with_php(segments[i])) continue;
-        const std::filesystem::path script = under_root(site, segments, i + 1);
-        if (probe.kind(script) != FileKind::regular) continue;
-        const bool last = i + 1 == segments.size();
-        std::string path_info =
-            last ? (decoded.trailing_slash ? "/" : "")
-                 : join_path(segments, i + 1, segments.size(), decoded.trailing_slash);
-        return php_script(script, join_path(segments, 0, i + 1, false), std::move(path_info));
-    }
-
-    // Rules 4 and 5.
-    const std::filesystem::path full = under_root(site, segments, segments.size());
-    switch (probe.kind(full)) {
-        case FileKind::regular:
-            if (decoded.trailing_slash) return fallback(site, probe); // "/file.txt/"
-            return static_file(full, segments.back());
-        case FileKind::directory:
-            if (!decoded.trailing_slash) {
-                Route r;
-                r.kind = RouteKind::redirect;
-                r.status = 301;
-                r.location = encode_path(join_path(segments, 0, segments.size(), true));
-                if (!split.query.empty()) r.location.append("?").append(split.query);
-                return r;
-            }
-            return directory_index(site, full, decoded, probe);
-        case FileKind::other:
-            return error(403);
-        case FileKind::missing:
-            break;
-    }
-    return fallback(site, probe);
+    return route_decoded(decoded, split.query, site, probe, true);
 }
 
 } // namespace ephpm::server

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/access_log.hpp"
 #include "server/http1_session.hpp"
 #include "server/http2_session.hpp"
 #include "server/limits.hpp"
@@ -54,6 +55,12 @@ std::filesystem::path clean_root(const std::string& root) {
     return text;
 }
 
+// "10s", "1500ms": a configured duration in log messages.
+std::string duration_text(std::chrono::milliseconds duration) {
+    if (duration.count() % 1000 == 0) return fmt::format("{}s", duration.count() / 1000);
+    return fmt::format("{}ms", duration.count());
+}
+
 const char* signal_name(int signo) {
     switch (signo) {
         case SIGINT:
@@ -76,12 +83,20 @@ Http2Handler http2_handler() {
 
 class Server::Impl {
 public:
-    Impl(const config::ServerSettings& settings, ServerOptions options)
-        : options_(options), strand_(asio::make_strand(io_)), acceptor_(strand_), grace_(strand_) {
+    Impl(const config::Config& config, ServerOptions options)
+        : options_(options),
+          shutdown_grace_(config.server.timeouts.shutdown),
+          strand_(asio::make_strand(io_)),
+          acceptor_(strand_),
+          grace_(strand_) {
+        const config::ServerSettings& settings = config.server;
         site_.document_root = clean_root(settings.document_root);
         site_.document_root_string = site_.document_root.native();
         site_.index_files = settings.index_files;
         site_.settings = settings;
+        // Opened before binding: a log that cannot be written stops startup.
+        access_log_ = open_access_log(config.logging);
+        site_.access_log = access_log_.get();
         listen(settings.listen);
         if (options_.handle_signals) {
             signals_.emplace([this](int signo, int count) { on_signal(signo, count); });
@@ -222,9 +237,9 @@ private:
     void on_signal(int signo, int count) {
         if (count == 1) {
             spdlog::info(
-                "{} received: shutting down (in-flight requests get {} s; signal again "
+                "{} received: shutting down (in-flight requests get {}; signal again "
                 "to exit at once)",
-                signal_name(signo), kShutdownGrace.count());
+                signal_name(signo), duration_text(shutdown_grace_));
             stop();
             return;
         }
@@ -238,13 +253,13 @@ private:
         boost::system::error_code ignored;
         acceptor_.close(ignored);
         for (const auto& session : snapshot()) session->shutdown();
-        grace_.expires_after(kShutdownGrace);
+        grace_.expires_after(shutdown_grace_);
         grace_.async_wait([this](boost::system::error_code ec) {
             if (ec) return; // everything finished in time
             auto remaining = snapshot();
             if (remaining.empty()) return;
-            spdlog::warn("{} connection(s) still busy after {} s: closing them", remaining.size(),
-                         kShutdownGrace.count());
+            spdlog::warn("{} connection(s) still busy after {}: closing them", remaining.size(),
+                         duration_text(shutdown_grace_));
             for (const auto& session : remaining) session->force_close();
         });
         finish_if_drained();
@@ -269,6 +284,11 @@ private:
     }
 
     ServerOptions options_;
+    // [server.timeouts] shutdown: how long in-flight requests may finish.
+    std::chrono::milliseconds shutdown_grace_;
+    // Outlives every session (declared before the io_context and the
+    // sessions that write to it).
+    std::unique_ptr<AccessLog> access_log_;
     asio::io_context io_;
     asio::strand<asio::io_context::executor_type> strand_;
     tcp::acceptor acceptor_;
@@ -282,8 +302,8 @@ private:
     std::optional<SignalWatcher> signals_;
 };
 
-Server::Server(const config::ServerSettings& settings, ServerOptions options)
-    : impl_(std::make_unique<Impl>(settings, options)) {}
+Server::Server(const config::Config& config, ServerOptions options)
+    : impl_(std::make_unique<Impl>(config, options)) {}
 
 Server::~Server() = default;
 

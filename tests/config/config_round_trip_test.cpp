@@ -17,7 +17,19 @@ void expect_same(const config::Config& a, const config::Config& b) {
     EXPECT_EQ(a.server.listen, b.server.listen);
     EXPECT_EQ(a.server.document_root, b.server.document_root);
     EXPECT_EQ(a.server.index_files, b.server.index_files);
+    EXPECT_EQ(a.server.fallback, b.server.fallback);
+    EXPECT_EQ(a.server.request.max_body_size, b.server.request.max_body_size);
+    EXPECT_EQ(a.server.request.max_header_size, b.server.request.max_header_size);
+    EXPECT_EQ(a.server.timeouts.header_read, b.server.timeouts.header_read);
+    EXPECT_EQ(a.server.timeouts.idle, b.server.timeouts.idle);
+    EXPECT_EQ(a.server.timeouts.request, b.server.timeouts.request);
+    EXPECT_EQ(a.server.timeouts.shutdown, b.server.timeouts.shutdown);
+    EXPECT_EQ(a.server.static_files.cache_control, b.server.static_files.cache_control);
+    EXPECT_EQ(a.server.static_files.hidden_files, b.server.static_files.hidden_files);
+    EXPECT_EQ(a.server.static_files.etag, b.server.static_files.etag);
     EXPECT_EQ(a.logging.level, b.logging.level);
+    EXPECT_EQ(a.logging.access, b.logging.access);
+    EXPECT_EQ(a.logging.access_format, b.logging.access_format);
     EXPECT_EQ(a.php.workers, b.php.workers);
     EXPECT_EQ(a.php.memory_limit, b.php.memory_limit);
     EXPECT_EQ(a.php.max_execution_time, b.php.max_execution_time);
@@ -33,9 +45,27 @@ TEST_F(RoundTripTest, DefaultsPrintAsValidToml) {
               "listen = \"127.0.0.1:8080\"\n"
               "document_root = \".\"\n"
               "index_files = [\"index.php\", \"index.html\"]\n"
+              "fallback = [\"$uri\", \"$uri/\", \"/index.php?$query_string\"]\n"
+              "\n"
+              "[server.request]\n"
+              "max_body_size = \"8M\"\n"
+              "max_header_size = \"16K\"\n"
+              "\n"
+              "[server.timeouts]\n"
+              "header_read = \"30s\"\n"
+              "idle = \"1m\"\n"
+              "request = \"1m\"\n"
+              "shutdown = \"10s\"\n"
+              "\n"
+              "[server.static]\n"
+              "cache_control = \"\"\n"
+              "hidden_files = \"deny\"\n"
+              "etag = true\n"
               "\n"
               "[server.logging]\n"
               "level = \"info\"\n"
+              "access = \"stdout\"\n"
+              "access_format = \"combined\"\n"
               "\n"
               "[php]\n"
               "workers = 0\n"
@@ -48,15 +78,34 @@ TEST_F(RoundTripTest, DefaultsPrintAsValidToml) {
 
 TEST_F(RoundTripTest, LoadedConfigSurvivesPrintAndLoad) {
     make_dir("dir with spaces/\"quoted\" ü");
+    make_dir("logs");
     write("php.ini", "");
     const config::Config first = load_toml(R"(
 [server]
 listen = "[::1]:9000"
 document_root = 'dir with spaces/"quoted" ü'
 index_files = ["app.php", "default.htm"]
+fallback = ["$uri", "$uri.html", "/app.php?route=$uri&$args"]
+
+[server.request]
+max_body_size = 1500
+max_header_size = "1536K"
+
+[server.timeouts]
+header_read = "1500ms"
+idle = 90
+request = 0
+shutdown = "2h"
+
+[server.static]
+cache_control = "public, max-age=\"3600\""
+hidden_files = "ignore"
+etag = false
 
 [server.logging]
 level = "trace"
+access = "logs/access.log"
+access_format = "json"
 
 [php]
 workers = 7

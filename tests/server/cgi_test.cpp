@@ -42,6 +42,19 @@ protected:
     ConnectionInfo connection_;
 };
 
+TEST_F(CgiTest, RewrittenRequestKeepsRequestUriAndTakesTheRewrittenQuery) {
+    Request request{http::verb::get, "/2024/03/my-post/?a=1", 11};
+    route_.rewritten_query = "page=my-post&a=1";
+    const auto j = job(request);
+    EXPECT_EQ(var(j, "REQUEST_URI"), "/2024/03/my-post/?a=1");
+    EXPECT_EQ(var(j, "QUERY_STRING"), "page=my-post&a=1");
+    EXPECT_EQ(j.query_string, "page=my-post&a=1");
+    EXPECT_EQ(var(j, "SCRIPT_NAME"), "/index.php");
+
+    route_.rewritten_query = "";
+    EXPECT_EQ(var(job(request), "QUERY_STRING"), "");
+}
+
 TEST_F(CgiTest, StandardVariables) {
     Request request{http::verb::get, "/index.php/a/b?x=1&y=2", 11};
     request.set(http::field::host, "example.com:8080");

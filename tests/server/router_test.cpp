@@ -42,7 +42,7 @@ protected:
     }
 
     Route go(const std::string& target) const {
-        return route(target, Site{docroot_.path(), index_files_});
+        return route(target, Site{docroot_.path(), index_files_, fallback_, hidden_files_});
     }
     std::string under(const std::string& relative) const {
         return (docroot_.path() / relative).native();
@@ -50,6 +50,8 @@ protected:
 
     TempDocroot docroot_;
     std::vector<std::string> index_files_;
+    std::vector<std::string> fallback_ = config::ServerSettings{}.fallback;
+    config::HiddenFiles hidden_files_ = config::HiddenFiles::deny;
 };
 
 struct ErrorCase {
@@ -209,6 +211,168 @@ TEST_F(RouterTest, IndexFileNamesCannotEscapeTheDirectory) {
     const Route r = go("/docs/");
     EXPECT_EQ(r.kind, RouteKind::static_file);
     EXPECT_EQ(r.file.native(), under("docs/index.html"));
+}
+
+TEST_F(RouterTest, DefaultChainIsTheConfigDefault) {
+    // A Site built without a chain behaves as the default configuration.
+    const Site plain{docroot_.path(), index_files_};
+    const std::vector<std::string> chain(plain.fallback.begin(), plain.fallback.end());
+    EXPECT_EQ(chain, (std::vector<std::string>{"$uri", "$uri/", "/index.php?$query_string"}));
+    EXPECT_EQ(plain.hidden_files, config::HiddenFiles::deny);
+}
+
+TEST_F(RouterTest, PrettyPermalinksRewriteToIndexPhpWithTheQuery) {
+    Route r = go("/2024/03/my-post/?a=1");
+    ASSERT_EQ(r.kind, RouteKind::php_script) << r.status;
+    EXPECT_EQ(r.file.native(), under("index.php"));
+    EXPECT_EQ(r.script_name, "/index.php");
+    EXPECT_EQ(r.rewritten_query, "a=1");
+
+    r = go("/blog/hello");
+    ASSERT_EQ(r.kind, RouteKind::php_script);
+    EXPECT_EQ(r.rewritten_query, "");
+
+    // Served directly: no rewrite, QUERY_STRING is the request's own.
+    EXPECT_FALSE(go("/hello.php?x=1").rewritten_query.has_value());
+    EXPECT_FALSE(go("/style.css").rewritten_query.has_value());
+}
+
+struct ChainCase {
+    std::vector<std::string> chain;
+    const char* target;
+    RouteKind kind;
+    int status;        // error and redirect
+    const char* file;  // static_file and php_script, relative to the root
+    const char* query; // rewritten query, or nullptr for none
+};
+
+TEST_F(RouterTest, FallbackChainTriesEntriesInOrder) {
+    docroot_.file("about.html");
+    docroot_.file("offline.html");
+    docroot_.file("app/main.php");
+    const std::vector<std::string> html = {"$uri", "$uri.html", "=404"};
+    const std::vector<ChainCase> cases = {
+        // $uri.html makes clean URLs; =404 ends the chain.
+        {html, "/about", RouteKind::static_file, 0, "about.html", nullptr},
+        {html, "/style.css", RouteKind::static_file, 0, "style.css", nullptr},
+        {html, "/missing", RouteKind::error, 404, nullptr, nullptr},
+        // Without "$uri/" a directory is not a match.
+        {html, "/docs", RouteKind::error, 404, nullptr, nullptr},
+        // Scripts named in the path still run, before the chain.
+        {html, "/hello.php", RouteKind::php_script, 0, "hello.php", nullptr},
+        {{"$uri", "=410"}, "/gone", RouteKind::error, 410, nullptr, nullptr},
+        {{"=503"}, "/style.css", RouteKind::error, 503, nullptr, nullptr},
+        // Variables in the rewrite target; the query is the rewritten one.
+        {{"$uri", "/app/main.php?route=$uri&$args"},
+         "/x/y?z=1",
+         RouteKind::php_script,
+         0,
+         "app/main.php",
+         "route=/x/y&z=1"},
+        {{"$uri", "/app/main.php$is_args$args"},
+         "/x",
+         RouteKind::php_script,
+         0,
+         "app/main.php",
+         ""},
+        {{"$uri", "/app/main.php$is_args$args"},
+         "/x?q",
+         RouteKind::php_script,
+         0,
+         "app/main.php",
+         "q"},
+        {{"$uri", "/index.php?p=$uri"},
+         "/a%20b/",
+         RouteKind::php_script,
+         0,
+         "index.php",
+         "p=/a%20b/"},
+        // A static rewrite target, and a directory one (its index).
+        {{"$uri", "/offline.html"}, "/missing", RouteKind::static_file, 0, "offline.html", ""},
+        {{"$uri", "/docs/"}, "/missing", RouteKind::static_file, 0, "docs/index.html", ""},
+        // The rewritten target is routed once, without the chain: no loop.
+        {{"$uri", "/nothere"}, "/missing", RouteKind::error, 404, nullptr, ""},
+        {{"$uri", "/nothere.php"}, "/missing", RouteKind::error, 404, nullptr, ""},
+        // Hidden files in the rewritten target follow the policy too.
+        {{"$uri", "/.env"}, "/missing", RouteKind::error, 403, nullptr, ""},
+        // "$uri/" redirects a directory without its slash, keeping the query.
+        {{"$uri/", "=404"}, "/docs?a=1", RouteKind::redirect, 301, nullptr, nullptr},
+        {{"$uri/", "=404"}, "/docs/", RouteKind::static_file, 0, "docs/index.html", nullptr},
+        // A literal directory entry serves its index directly.
+        {{"/docs/", "=404"}, "/anything", RouteKind::static_file, 0, "docs/index.html", nullptr},
+        // PHP source names stay 403 whatever entry found them.
+        {{"$uri.inc", "=404"}, "/config", RouteKind::error, 403, nullptr, nullptr},
+        // ... and a ".php" match runs.
+        {{"$uri.php", "=404"}, "/hello", RouteKind::php_script, 0, "hello.php", nullptr},
+    };
+    for (const auto& c : cases) {
+        fallback_ = c.chain;
+        const Route r = go(c.target);
+        SCOPED_TRACE(std::string(c.target) + " with chain ending " + c.chain.back());
+        ASSERT_EQ(r.kind, c.kind) << "status " << r.status;
+        if (c.kind == RouteKind::error || c.kind == RouteKind::redirect) {
+            EXPECT_EQ(r.status, c.status);
+        } else {
+            EXPECT_EQ(r.file.native(), under(c.file));
+        }
+        if (c.kind != RouteKind::error) {
+            EXPECT_EQ(r.rewritten_query.has_value(), c.query != nullptr);
+            if (c.query != nullptr && r.rewritten_query) {
+                EXPECT_EQ(*r.rewritten_query, c.query);
+            }
+        }
+    }
+    fallback_ = {"$uri/", "=404"};
+    EXPECT_EQ(go("/docs?a=1").location, "/docs/?a=1");
+}
+
+struct HiddenCase {
+    const char* target;
+    RouteKind kind;
+    int status;       // error
+    const char* file; // static_file or php_script
+};
+
+TEST_F(RouterTest, HiddenFilesFollowThePolicy) {
+    docroot_.file(".secret.inc");
+    docroot_.file(".tools/run.php");
+    auto expect_routes = [this](const std::vector<HiddenCase>& cases) {
+        for (const auto& c : cases) {
+            const Route r = go(c.target);
+            ASSERT_EQ(r.kind, c.kind) << c.target << " status " << r.status;
+            if (c.kind == RouteKind::error) {
+                EXPECT_EQ(r.status, c.status) << c.target;
+            } else {
+                EXPECT_EQ(r.file.native(), under(c.file)) << c.target;
+            }
+        }
+    };
+
+    hidden_files_ = config::HiddenFiles::deny;
+    expect_routes({{"/.env", RouteKind::error, 403, nullptr},
+                   {"/.git/", RouteKind::error, 403, nullptr},
+                   {"/a/.missing/b", RouteKind::error, 403, nullptr},
+                   {"/.tools/run.php", RouteKind::error, 403, nullptr},
+                   {"/.well-known/acme-challenge/token", RouteKind::static_file, 0,
+                    ".well-known/acme-challenge/token"}});
+
+    // As if missing, and without falling back to index.php.
+    hidden_files_ = config::HiddenFiles::ignore;
+    expect_routes({{"/.env", RouteKind::error, 404, nullptr},
+                   {"/%2egit/config", RouteKind::error, 404, nullptr},
+                   {"/a/.missing/b", RouteKind::error, 404, nullptr},
+                   {"/.well-known/.secret", RouteKind::error, 404, nullptr},
+                   {"/.well-known/acme-challenge/token", RouteKind::static_file, 0,
+                    ".well-known/acme-challenge/token"}});
+
+    hidden_files_ = config::HiddenFiles::allow;
+    expect_routes({{"/.env", RouteKind::static_file, 0, ".env"},
+                   {"/.git/config", RouteKind::static_file, 0, ".git/config"},
+                   {"/.well-known/.secret", RouteKind::static_file, 0, ".well-known/.secret"},
+                   {"/.tools/run.php", RouteKind::php_script, 0, ".tools/run.php"},
+                   {"/a/.missing/b", RouteKind::php_script, 0, "index.php"},
+                   // PHP source is never sent, hidden or not.
+                   {"/.secret.inc", RouteKind::error, 403, nullptr}});
 }
 
 TEST(PhpSourceNames, CoverEveryPhpExtensionInAnyCase) {

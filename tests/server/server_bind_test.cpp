@@ -11,11 +11,12 @@
 namespace ephpm::server {
 namespace {
 
-config::ServerSettings settings_for(const std::string& listen) {
-    config::ServerSettings settings;
-    settings.listen = listen;
-    settings.document_root = "/";
-    return settings;
+config::Config settings_for(const std::string& listen) {
+    config::Config config;
+    config.server.listen = listen;
+    config.server.document_root = "/";
+    config.logging.access = "off";
+    return config;
 }
 
 constexpr ServerOptions kNoSignals{1, false};
@@ -51,6 +52,19 @@ TEST(ServerBind, MalformedAddressIsRejected) {
     EXPECT_THROW(Server(settings_for("127.0.0.1"), kNoSignals), std::runtime_error);
     EXPECT_THROW(Server(settings_for("127.0.0.1:99999"), kNoSignals), std::runtime_error);
     EXPECT_THROW(Server(settings_for("[::1:80"), kNoSignals), std::runtime_error);
+}
+
+TEST(ServerBind, UnopenableAccessLogIsAClearError) {
+    config::Config config = settings_for("127.0.0.1:0");
+    config.logging.access = "/nonexistent-ephpm-dir/access.log";
+    try {
+        Server server(config, kNoSignals);
+        ADD_FAILURE() << "started without its access log";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "cannot open the access log /nonexistent-ephpm-dir/access.log: No such file or "
+                  "directory");
+    }
 }
 
 } // namespace

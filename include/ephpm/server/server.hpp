@@ -4,7 +4,8 @@
 // then shuts down gracefully.
 //
 // Shutdown: stop accepting; idle keep-alive connections close at once;
-// in-flight requests may finish for kShutdownGrace (10 s), after which their
+// in-flight requests may finish for [server.timeouts] shutdown (default
+// 10 s), after which their
 // connections are closed and running scripts see an aborted client at their
 // next output (PHP cannot be interrupted from outside; max_execution_time
 // bounds the rest). A second signal exits the process immediately (code 1).
@@ -24,10 +25,11 @@ struct ServerOptions {
 
 class Server {
 public:
-    // Binds, listens and (with handle_signals) installs the SIGINT/SIGTERM
-    // handlers; throws std::runtime_error ("cannot listen on 127.0.0.1:80:
-    // Permission denied") when it cannot bind.
-    explicit Server(const config::ServerSettings& settings, ServerOptions options = {});
+    // Opens the access log ([server.logging] access), binds, listens and
+    // (with handle_signals) installs the SIGINT/SIGTERM handlers; throws
+    // std::runtime_error ("cannot listen on 127.0.0.1:80: Permission denied",
+    // "cannot open the access log /var/log/x.log: Permission denied").
+    explicit Server(const config::Config& config, ServerOptions options = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
