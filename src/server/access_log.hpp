@@ -11,9 +11,9 @@ struct AccessRecord {
     std::chrono::system_clock::time_point time; // when the request arrived
     std::string_view remote_address;
     std::string_view method;
-    std::string_view target;   // as received
-    std::string_view protocol; // "HTTP/1.0", "HTTP/1.1", "HTTP/2.0"
-    unsigned status = 0;       // as sent; 0 when nothing was sent
+    std::string_view target;      // as received
+    std::string_view protocol;    // "HTTP/1.0", "HTTP/1.1", "HTTP/2.0"
+    unsigned status = 0;          // as sent; 0 when nothing was sent
     std::uint64_t body_bytes = 0; // response body bytes sent
     std::string_view referer;     // empty when absent
     std::string_view user_agent;  // empty when absent

@@ -11,7 +11,7 @@ namespace ephpm::server {
 
 namespace http = boost::beast::http;
 
-// The whole request, body included: it is read (bounded by kMaxBodyBytes)
+// The whole request, body included: it is read (bounded by max_body_size)
 // before the request is handled.
 using Request = http::request<http::string_body>;
 
