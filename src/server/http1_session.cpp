@@ -78,6 +78,8 @@ std::optional<unsigned> rejection_status(const beast::error_code& ec) {
     if (is_disconnect(ec)) return std::nullopt;
     if (ec == http::error::header_limit) return 431;
     if (ec == http::error::body_limit) return 413;
+    // The body could not be stored (its temporary file failed).
+    if (ec == beast::errc::no_space_on_device) return 500;
     return 400;
 }
 
@@ -201,7 +203,7 @@ asio::awaitable<void> Http1Session::run() {
         }
         first = false;
 
-        http::request_parser<http::string_body> parser;
+        http::request_parser<SpooledBody> parser;
         parser.header_limit(static_cast<std::uint32_t>(
             std::min<std::uint64_t>(settings.request.max_header_size, UINT32_MAX)));
         parser.body_limit(settings.request.max_body_size);

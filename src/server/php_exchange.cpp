@@ -49,13 +49,6 @@ void log_outcome(const php::ScriptResult& result, const std::string& label) {
 
 } // namespace
 
-std::size_t StringBodySource::read(std::span<char> buffer) noexcept {
-    const std::size_t n = std::min(buffer.size(), body_.size() - offset_);
-    std::memcpy(buffer.data(), body_.data() + offset_, n);
-    offset_ += n;
-    return n;
-}
-
 asio::awaitable<Response> run_php_script(PhpRun run, const ReplyOptions& options) {
     auto stream = std::make_shared<PhpResponseStream>(
         co_await asio::this_coro::executor, run.aborted, run.deadline, std::move(run.body));

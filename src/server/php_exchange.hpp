@@ -22,17 +22,6 @@
 
 namespace ephpm::server {
 
-// The request body PHP reads (php://input, $_POST), already in memory.
-class StringBodySource final : public php::BodySource {
-public:
-    explicit StringBodySource(std::string body) : body_(std::move(body)) {}
-    std::size_t read(std::span<char> buffer) noexcept override;
-
-private:
-    std::string body_;
-    std::size_t offset_ = 0;
-};
-
 struct PhpRun {
     php::Pool* pool = nullptr;
     php::ScriptJob job;

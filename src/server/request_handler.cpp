@@ -20,7 +20,7 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     PhpRun run;
     run.pool = site.pool;
     run.job = make_script_job(request, route, *context.connection, site.document_root_string);
-    run.body = std::make_unique<StringBodySource>(std::move(request.body()));
+    run.body = std::move(request.body()).into_source();
     run.aborted = context.aborted;
     if (const auto limit = site.settings.timeouts.request; limit.count() > 0) {
         run.deadline = std::chrono::steady_clock::now() + limit;
