@@ -90,6 +90,12 @@ std::optional<http::status> check_message_framing(const http::fields& fields) {
     return std::nullopt;
 }
 
+std::optional<http::status> check_version_framing(unsigned version, const http::fields& fields) {
+    if (version < 11 && fields.count(http::field::transfer_encoding) != 0)
+        return http::status::bad_request;
+    return std::nullopt;
+}
+
 std::optional<http::status> check_expectation(const http::fields& fields) {
     for (const std::string_view expectation : list_members(fields, http::field::expect)) {
         if (!boost::beast::iequals(expectation, "100-continue"))

@@ -21,6 +21,10 @@ namespace ephpm::server {
 // or repeated coding; 501 for a transfer coding other than chunked.
 std::optional<http::status> check_message_framing(const http::fields& fields);
 
+// RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding must be treated
+// as having faulty framing (even with a Content-Length): 400, then close.
+std::optional<http::status> check_version_framing(unsigned version, const http::fields& fields);
+
 // nullopt when every Expect member is 100-continue (or there is none);
 // otherwise 417 (RFC 9110 §10.1.1 allows refusing unknown expectations, and
 // guessing what the client waits for is worse).

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <utility>
 
+#include "server/absolute_form.hpp"
+#include "server/access_log.hpp"
 #include "server/framing.hpp"
 #include "server/http1_writer.hpp"
 #include "server/limits.hpp"
@@ -32,6 +34,9 @@ using asio::ip::tcp;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 4096;
+// While a request is handled, pipelined requests are read ahead up to this
+// much; beyond it the client waits (TCP backpressure) instead of us buffering.
+constexpr std::size_t kPipelineBytes = 64 * 1024;
 
 std::string address_text(const asio::ip::address& address) {
     // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
@@ -73,12 +78,17 @@ std::optional<unsigned> rejection_status(const beast::error_code& ec) {
     if (is_disconnect(ec)) return std::nullopt;
     if (ec == http::error::header_limit) return 431;
     if (ec == http::error::body_limit) return 413;
+    // The body could not be stored (its temporary file failed).
+    if (ec == beast::errc::no_space_on_device) return 500;
     return 400;
 }
 
 // A status and a reason for a request whose header Beast accepted but we do
 // not: ambiguous framing first, then an unknown expectation.
-std::optional<std::pair<unsigned, std::string_view>> refusal_for(const http::fields& header) {
+std::optional<std::pair<unsigned, std::string_view>> refusal_for(
+    const http::request_header<>& header) {
+    if (auto status = check_version_framing(header.version(), header))
+        return std::pair{static_cast<unsigned>(*status), "Transfer-Encoding in HTTP/1.0"};
     if (auto status = check_message_framing(header))
         return std::pair{static_cast<unsigned>(*status), "ambiguous or unsupported framing"};
     if (auto status = check_expectation(header))
@@ -86,11 +96,20 @@ std::optional<std::pair<unsigned, std::string_view>> refusal_for(const http::fie
     return std::nullopt;
 }
 
+// What the access log needs from a request, copied before the request is
+// handed over.
+struct LoggedRequest {
+    std::string method, target, referer, user_agent;
+};
+
 } // namespace
 
 Http1Session::Http1Session(tcp::socket socket, const SiteContext& site,
                            const std::atomic<bool>& stopping, std::string_view initial_bytes)
-    : stream_(std::move(socket)), stopping_(stopping) {
+    : stream_(std::move(socket)),
+      stopping_(stopping),
+      watch_done_(stream_.get_executor()),
+      header_timer_(stream_.get_executor()) {
     if (!initial_bytes.empty()) {
         buffer_.commit(asio::buffer_copy(buffer_.prepare(initial_bytes.size()),
                                          asio::buffer(initial_bytes.data(), initial_bytes.size())));
@@ -115,14 +134,72 @@ void Http1Session::force_close() {
     });
 }
 
+template <class Parser>
+asio::awaitable<beast::error_code> Http1Session::read_header(Parser& parser) {
+    // Not the stream's own timeout: that would close the socket, and a
+    // client whose header is incomplete deserves a 408 first.
+    const auto& timeouts = context_.site->settings.timeouts;
+    stream_.expires_never();
+    header_timed_out_ = false;
+    header_timer_.expires_after(timeouts.header_read);
+    header_timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+        if (ec) return;
+        self->header_timed_out_ = true;
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+    });
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kUseTuple);
+    header_timer_.cancel();
+    co_return ec;
+}
+
+void Http1Session::watch_client() {
+    if (watch_stop_ || client_gone_ || buffer_.size() >= kPipelineBytes) return;
+    watching_ = true;
+    stream_.socket().async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
+            self->on_watch(ec, n);
+        });
+}
+
+void Http1Session::on_watch(const beast::error_code& ec, std::size_t n) {
+    watching_ = false;
+    if (!ec) {
+        buffer_.commit(n); // a pipelined request, kept for the next round
+        watch_client();
+        if (watching_) return;
+    } else if (ec != asio::error::operation_aborted) {
+        // EOF or reset while the request is handled: the client is gone.
+        client_gone_ = true;
+        aborted_->store(true);
+    }
+    watch_done_.cancel();
+}
+
+asio::awaitable<void> Http1Session::stop_watching() {
+    watch_stop_ = true;
+    if (watching_) {
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+    }
+    while (watching_) {
+        watch_done_.expires_at(asio::steady_timer::time_point::max());
+        co_await watch_done_.async_wait(kUseTuple);
+    }
+    watch_stop_ = false;
+}
+
 asio::awaitable<void> Http1Session::run() {
+    const config::ServerSettings& settings = context_.site->settings;
     bool first = true;
     for (;;) {
         if (buffer_.size() == 0) {
             // Between requests: the only state in which shutdown closes us.
             if (stopping_.load()) co_return;
             idle_ = true;
-            stream_.expires_after(first ? kHeaderTimeout : kKeepAliveTimeout);
+            // A silent connection just closes: there is no request to answer.
+            stream_.expires_after(first ? settings.timeouts.header_read : settings.timeouts.idle);
             auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), kUseTuple);
             idle_ = false;
             if (ec) co_return; // closed, idle timeout, or shutdown
@@ -130,14 +207,16 @@ asio::awaitable<void> Http1Session::run() {
         }
         first = false;
 
-        http::request_parser<http::string_body> parser;
-        parser.header_limit(kMaxHeaderBytes);
-        parser.body_limit(kMaxBodyBytes);
-        stream_.expires_after(kHeaderTimeout);
-        if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kUseTuple);
-            ec) {
-            if (auto status = rejection_status(ec))
+        http::request_parser<SpooledBody> parser;
+        parser.header_limit(static_cast<std::uint32_t>(
+            std::min<std::uint64_t>(settings.request.max_header_size, UINT32_MAX)));
+        parser.body_limit(settings.request.max_body_size);
+        if (auto ec = co_await read_header(parser); ec) {
+            if (header_timed_out_) {
+                co_await refuse(408, parser.get().version(), "header not complete in time");
+            } else if (auto status = rejection_status(ec)) {
                 co_await refuse(*status, parser.get().version(), ec.message());
+            }
             co_return;
         }
         // What Beast accepted may still be ambiguous to another hop, and an
@@ -160,6 +239,8 @@ asio::awaitable<void> Http1Session::run() {
                     stream_, asio::buffer(kContinue.data(), kContinue.size()), kUseTuple);
                 if (ec) co_return;
             }
+            // The whole body is read before PHP starts, so a client that
+            // stalls its upload holds a connection, never a PHP thread.
             stream_.expires_after(kBodyTimeout);
             if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUseTuple); ec) {
                 if (auto status = rejection_status(ec))
@@ -167,32 +248,63 @@ asio::awaitable<void> Http1Session::run() {
                 co_return;
             }
         }
-        stream_.expires_never(); // PHP's own max_execution_time bounds the wait
+        stream_.expires_never();
 
-        Request request = parser.release();
-        // The access log is debug-level until it gets its own configuration.
-        const bool log = spdlog::should_log(spdlog::level::debug);
-        const auto start = std::chrono::steady_clock::now();
-        std::string request_line;
-        if (log)
-            request_line = fmt::format("{} {}", sv(request.method_string()), sv(request.target()));
-        const unsigned version = request.version() == 10 ? 10 : 11;
-        Response response = co_await handle_request(std::move(request), context_);
-        Http1Writer writer(stream_, kWriteTimeout);
-        const Http1Writer::Result written = co_await writer.write(response, version);
-        if (log) {
-            const auto elapsed =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-            spdlog::debug("{}:{} \"{}\" {} {:.1f} ms{}", connection_.remote_address,
-                          connection_.remote_port, request_line, written.status, elapsed.count(),
-                          written.ok ? "" : " (write failed)");
-        }
-        if (!written.ok) co_return;
-        if (written.close) {
-            co_await close(false);
-            co_return;
-        }
+        if (!co_await serve(parser.release())) co_return;
     }
+}
+
+asio::awaitable<bool> Http1Session::serve(Request request) {
+    if (!adopt_absolute_form(request)) {
+        co_await refuse(400, request.version(), "absolute-form target without a host");
+        co_return false;
+    }
+    const unsigned version = request.version() == 10 ? 10 : 11;
+    const auto arrived = std::chrono::system_clock::now();
+    const auto start = std::chrono::steady_clock::now();
+    // What the access log needs from the request, copied before the
+    // request is handed over (only when there is an access log).
+    LoggedRequest logged;
+    if (context_.site->access_log != nullptr) {
+        logged.method = std::string(sv(request.method_string()));
+        logged.target = std::string(sv(request.target()));
+        logged.referer = std::string(sv(request[http::field::referer]));
+        logged.user_agent = std::string(sv(request[http::field::user_agent]));
+    }
+
+    // A fresh abort flag per request: a script left running after a
+    // timeout must not make the next request look aborted.
+    aborted_ = std::make_shared<std::atomic<bool>>(false);
+    context_.aborted = aborted_;
+    watch_client();
+    Response response = co_await handle_request(std::move(request), context_);
+    Http1Writer writer(stream_, kWriteTimeout);
+    const Http1Writer::Result written = co_await writer.write(response, version);
+    if (!written.ok) aborted_->store(true);
+    response = Response{}; // let go of the file or the PHP stream now
+    co_await stop_watching();
+
+    if (AccessLog* log = context_.site->access_log; log != nullptr) {
+        AccessRecord record;
+        record.time = arrived;
+        record.remote_address = connection_.remote_address;
+        record.method = logged.method;
+        record.target = logged.target;
+        record.protocol = version == 10 ? "HTTP/1.0" : "HTTP/1.1";
+        record.status = written.status;
+        record.body_bytes = written.body_bytes;
+        record.referer = logged.referer;
+        record.user_agent = logged.user_agent;
+        record.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start);
+        log->write(record);
+    }
+    if (!written.ok || client_gone_) co_return false;
+    if (written.close) {
+        co_await close(false);
+        co_return false;
+    }
+    co_return true;
 }
 
 asio::awaitable<void> Http1Session::refuse(unsigned status, unsigned version,

@@ -1,12 +1,16 @@
 #pragma once
 // One HTTP/1.1 connection as one coroutine: read a request (header and body
 // limits set on the parser before anything is read, timeouts on the stream),
-// hand it to handle_request, write the response, repeat while keep-alive.
+// hand it to handle_request, write the response (Http1Writer), repeat while
+// keep-alive. While a request is handled, a bounded read stays on the socket:
+// it collects pipelined requests (at most kPipelineBytes) and notices a
+// client that went away, which the script sees as connection_aborted().
 // Runs on its own strand; shutdown() and force_close() may be called from any
 // thread and post to it.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
@@ -47,6 +51,17 @@ private:
     // (if any) is left unread, so the connection cannot carry another one.
     boost::asio::awaitable<void> refuse(unsigned status, unsigned version, std::string_view reason);
     boost::asio::awaitable<void> close(bool drain);
+    // Handles one complete request and writes its response; false when the
+    // connection is done.
+    boost::asio::awaitable<bool> serve(Request request);
+    // Reads the request header with the header_read deadline; a timeout
+    // leaves the socket open so the client can be told 408.
+    template <class Parser>
+    boost::asio::awaitable<boost::system::error_code> read_header(Parser& parser);
+    // The read kept on the socket while a request is handled.
+    void watch_client();
+    void on_watch(const boost::system::error_code& ec, std::size_t n);
+    boost::asio::awaitable<void> stop_watching();
 
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
@@ -55,6 +70,13 @@ private:
     std::shared_ptr<std::atomic<bool>> aborted_ = std::make_shared<std::atomic<bool>>(false);
     RequestContext context_;
     bool idle_ = true; // waiting for the first byte of a request (strand only)
+    // The client read while a request is handled (strand only).
+    bool watching_ = false;
+    bool watch_stop_ = false;
+    bool client_gone_ = false;
+    boost::asio::steady_timer watch_done_;
+    boost::asio::steady_timer header_timer_;
+    bool header_timed_out_ = false;
 };
 
 } // namespace ephpm::server

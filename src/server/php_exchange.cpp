@@ -1,111 +1,101 @@
 #include "server/php_exchange.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
-#include "server/limits.hpp"
+#include "server/php_response_stream.hpp"
 
 namespace ephpm::server {
-
-void BufferedResponse::on_headers(int code, std::span<const php::HeaderView> list) noexcept {
-    status = code;
-    try {
-        headers.reserve(list.size());
-        for (const auto& h : list) headers.emplace_back(h.name, h.value);
-    } catch (...) {
-        truncated = true; // out of memory: the script still finishes
-    }
-}
-
-bool BufferedResponse::on_body(std::string_view bytes) noexcept {
-    if (truncated) return false;
-    if (body.size() + bytes.size() > kMaxBufferedResponseBytes) {
-        truncated = true;
-        return false;
-    }
-    try {
-        body.append(bytes);
-    } catch (...) {
-        truncated = true;
-        return false;
-    }
-    return true;
-}
-
-std::size_t StringBodySource::read(std::span<char> buffer) noexcept {
-    const std::size_t n = std::min(buffer.size(), body_.size() - offset_);
-    std::memcpy(buffer.data(), body_.data() + offset_, n);
-    offset_ += n;
-    return n;
-}
-
 namespace {
 
-// The asynchronous operation behind run_on_pool: completes with
-// (submitted, result) on the caller's executor.
-// `keep_alive` is held until PHP has finished with the job.
-template <class Token>
-auto async_submit(php::Pool& pool, php::ScriptJob job, std::shared_ptr<void> keep_alive,
-                  Token&& token) {
-    return boost::asio::async_initiate<Token, void(bool, php::ScriptResult)>(
-        [&pool, keep_alive = std::move(keep_alive)](auto handler, php::ScriptJob script) {
-            using Handler = decltype(handler);
-            auto executor = boost::asio::get_associated_executor(handler);
-            struct State {
-                Handler handler;
-                // Counts as outstanding work, so io_context::run() cannot
-                // return while PHP still runs the request.
-                boost::asio::any_io_executor work;
-            };
-            auto state = std::make_shared<State>(State{
-                std::move(handler),
-                boost::asio::prefer(executor, boost::asio::execution::outstanding_work.tracked)});
-            // Runs on the PHP thread: only hands the result over.
-            auto done = [state, keep_alive](php::ScriptResult result) noexcept {
-                try {
-                    auto work = state->work;
-                    boost::asio::post(work, [state, result]() mutable {
-                        state->work = {};
-                        std::move(state->handler)(true, result);
-                    });
-                } catch (const std::exception& e) {
-                    spdlog::critical("cannot hand a PHP result back: {}", e.what());
-                }
-            };
-            if (!pool.try_submit(std::move(script), done)) {
-                auto work = state->work;
-                boost::asio::post(work, [state]() mutable {
-                    state->work = {};
-                    std::move(state->handler)(false, php::ScriptResult{});
-                });
-            }
-        },
-        token, std::move(job));
+namespace asio = boost::asio;
+
+// Headers PHP may set that describe the connection or the framing, which the
+// server decides (the body is re-framed by the connection).
+bool is_framing_header(std::string_view name) {
+    static constexpr std::array<std::string_view, 5> kFraming = {
+        "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"};
+    for (std::string_view f : kFraming) {
+        if (boost::beast::iequals(name, f)) return true;
+    }
+    return false;
+}
+
+// Status and end-to-end headers as the script sent them.
+Response script_head(PhpResponseStream::Head head, std::string* script_length) {
+    Response response;
+    response.status = static_cast<unsigned>(head.status);
+    if (head.status < 100 || head.status > 999) response.status = 500;
+    for (auto& [name, value] : head.headers) {
+        if (!is_framing_header(name)) {
+            response.fields.insert(name, value);
+        } else if (boost::beast::iequals(name, "content-length")) {
+            *script_length = std::move(value);
+        }
+    }
+    return response;
+}
+
+void log_outcome(const php::ScriptResult& result, const std::string& label) {
+    if (result.outcome == php::Outcome::ok) return;
+    spdlog::log(result.outcome == php::Outcome::aborted ? spdlog::level::info : spdlog::level::warn,
+                "PHP {}: {}", label, php::to_string(result.outcome));
 }
 
 } // namespace
 
-boost::asio::awaitable<PhpOutcome> run_on_pool(php::Pool& pool, php::ScriptJob job,
-                                               std::shared_ptr<PhpExchange> exchange) {
-    job.sink = &exchange->response;
-    job.body = &exchange->body;
-    // The completion keeps `exchange` alive until PHP is done with it, even
-    // if this coroutine were destroyed first.
-    auto [submitted, result] =
-        co_await async_submit(pool, std::move(job), exchange, boost::asio::use_awaitable);
-    PhpOutcome outcome;
-    outcome.submitted = submitted;
-    outcome.result = result;
-    co_return outcome;
+asio::awaitable<Response> run_php_script(PhpRun run, const ReplyOptions& options) {
+    auto stream = std::make_shared<PhpResponseStream>(
+        co_await asio::this_coro::executor, run.aborted, run.deadline, std::move(run.body));
+    if (!stream->submit(*run.pool, std::move(run.job))) {
+        spdlog::warn("PHP pool queue full: 503 for {}", run.label);
+        Response busy = text_response(503, "503 Service Unavailable\n");
+        busy.fields.set(boost::beast::http::field::retry_after, "1");
+        co_return finish(std::move(busy), options);
+    }
+    switch (co_await stream->wait_for_response()) {
+        case PhpResponseStream::First::timed_out:
+            spdlog::warn("PHP {}: request timeout before any output: 504", run.label);
+            co_return error_response(504, options);
+        case PhpResponseStream::First::streaming: {
+            // Headers (and maybe body bytes) go out now; the rest follows as
+            // PHP produces it. What the script says its length is cannot be
+            // trusted for a body still being produced, so it is dropped.
+            std::string ignored;
+            Response response = script_head(stream->take_head(), &ignored);
+            response.body = std::shared_ptr<BodyStream>(stream);
+            co_return finish(std::move(response), options);
+        }
+        case PhpResponseStream::First::finished:
+            break;
+    }
+    const php::ScriptResult result = stream->result();
+    log_outcome(result, run.label);
+    PhpResponseStream::Head head = stream->take_head();
+    if (!head.headers_sent || result.discard_output) {
+        // The script never produced a response (could not start or open the
+        // file), or it failed before any of it went out: the client gets the
+        // status the outcome maps to and none of the half page.
+        co_return error_response(static_cast<unsigned>(php::http_status_for(result)), options);
+    }
+    std::string script_length; // a Content-Length the script set itself
+    Response response = script_head(std::move(head), &script_length);
+    if (options.head) {
+        // PHP discards the body of a HEAD request itself, so our length (0)
+        // says nothing about the GET; only the script's own Content-Length,
+        // if it set one, is worth passing on.
+        const bool digits = !script_length.empty() && script_length.size() < 20 &&
+                            script_length.find_first_not_of("0123456789") == std::string::npos;
+        if (digits) response.content_length = std::stoull(script_length);
+        co_return finish(std::move(response), options);
+    }
+    response.body = stream->take_body();
+    co_return finish(std::move(response), options);
 }
 
 } // namespace ephpm::server

@@ -37,9 +37,11 @@ struct RequestContext {
     const ConnectionInfo* connection = nullptr;
     // Server shutting down: answer with Connection: close.
     const std::atomic<bool>* stopping = nullptr;
-    // Set when the server gives up on the connection; PHP sees it as a
-    // client that went away.
-    std::shared_ptr<const std::atomic<bool>> aborted;
+    // This request's abort flag (fresh for each request): set by the
+    // connection when the client goes away or the server gives up on it, and
+    // by the PHP side when the request deadline passes. PHP sees it as a
+    // client that went away (connection_aborted()).
+    std::shared_ptr<std::atomic<bool>> aborted;
 };
 
 // The response's `close` says whether the connection must close after it.
