@@ -25,7 +25,7 @@ int print_version() {
 
 int main(int argc, char** argv) {
     CLI::App cli{
-        "ePHPm: a PHP application server in one binary (HTTP/1.1, static files, "
+        "ePHPm: a PHP application server in one binary (HTTP/1.1 and HTTP/2, static files, "
         "embedded ZTS PHP)",
         "ephpm"};
     cli.get_formatter()->column_width(30);

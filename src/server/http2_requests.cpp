@@ -208,7 +208,9 @@ int Http2Session::data_received(std::int32_t id, std::string_view data) {
         answer_now(*stream, 413);
         return 0;
     }
-    append_body(stream->request, data);
+    // The body spools to a temporary file past 1 MiB; if that file cannot be
+    // written the request cannot be served whole.
+    if (!append_body(stream->request, data)) answer_now(*stream, 500);
     return 0;
 }
 

@@ -13,11 +13,6 @@ inline constexpr std::chrono::seconds kBodyTimeout{60};
 // Without any write progress (the deadline is renewed after each write).
 inline constexpr std::chrono::seconds kWriteTimeout{60};
 
-// Graceful shutdown: how long in-flight requests may take before their
-// connections are closed. ([server.timeouts] shutdown is meant to replace it
-// where the server starts its grace period.)
-inline constexpr std::chrono::seconds kShutdownGrace{10};
-
 // After an error response that leaves unread request bytes, how long (and how
 // much) we keep reading before closing, so the client sees the response
 // instead of a connection reset.

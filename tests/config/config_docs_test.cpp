@@ -20,6 +20,7 @@ namespace {
 using ::testing::HasSubstr;
 
 constexpr const char* kDocPath = EPHPM_SOURCE_DIR "/docs/configuration.md";
+constexpr const char* kExamplePath = EPHPM_SOURCE_DIR "/config/ephpm.example.toml";
 
 std::string trim(std::string_view text) {
     const auto begin = text.find_first_not_of(' ');
@@ -75,6 +76,41 @@ TEST(ConfigurationDoc, DocumentsNoKeyTheLoaderRejects) {
     for (const auto& [key, cells] : documented_keys()) {
         EXPECT_NE(config::detail::find_key(key), nullptr)
             << key << " is documented but not accepted by the loader";
+    }
+}
+
+// config/ephpm.example.toml claims to show every key at its default: each
+// key's line (or, for a key that is unset by default, a commented line) is
+// in its section, with the value --check-config prints for the default.
+TEST(ConfigurationExample, ShowsEveryKeyWithItsDefault) {
+    std::ifstream in(kExamplePath);
+    ASSERT_TRUE(in) << "cannot read " << kExamplePath;
+    std::map<std::string, std::string> lines; // "section.key" -> value text
+    std::string section;
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("# ", 0) == 0 && line.find(" = ") != std::string::npos) line.erase(0, 2);
+        if (line.empty() || line[0] == '#') continue;
+        if (line[0] == '[') {
+            section = line.substr(1, line.find(']') - 1);
+            continue;
+        }
+        const auto equals = line.find(" = ");
+        if (equals == std::string::npos) continue;
+        std::string value = line.substr(equals + 3);
+        if (const auto comment = value.find("  #"); comment != std::string::npos)
+            value.erase(comment);
+        lines[section + "." + line.substr(0, equals)] = trim(value);
+    }
+    for (const auto& key : config::detail::config_keys()) {
+        SCOPED_TRACE(std::string(key.name));
+        const auto line = lines.find(std::string(key.name));
+        ASSERT_NE(line, lines.end()) << key.name << " is missing from the example file";
+        if (const auto value = key.format(config::Config{})) {
+            EXPECT_EQ(line->second, *value);
+        }
+    }
+    for (const auto& [name, value] : lines) {
+        EXPECT_NE(config::detail::find_key(name), nullptr) << name << " is not a key";
     }
 }
 

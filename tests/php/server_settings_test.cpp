@@ -69,7 +69,10 @@ protected:
         std::ofstream(root_ / "style.css") << "body {}\n";
         settings.listen = "127.0.0.1:0";
         settings.document_root = root_.native();
-        server_ = std::make_unique<server::Server>(settings, server::ServerOptions{1, false});
+        config::Config config;
+        config.server = std::move(settings);
+        config.logging.access = "off";
+        server_ = std::make_unique<server::Server>(config, server::ServerOptions{1, false});
         const std::string address = server_->local_address();
         port_ = std::stoi(address.substr(address.rfind(':') + 1));
         runner_ = std::thread([this] { server_->run(pool()); });

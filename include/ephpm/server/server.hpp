@@ -1,13 +1,13 @@
 #pragma once
-// The HTTP/1.1 server: binds the listen address, serves the document root
-// (static files and PHP through the pool) until SIGINT/SIGTERM or stop(),
-// then shuts down gracefully.
+// The HTTP server (HTTP/1.1, and HTTP/2 with prior knowledge on the same
+// port): binds the listen address, serves the document root (static files and
+// PHP through the pool) until SIGINT/SIGTERM or stop(), then shuts down
+// gracefully.
 //
 // Shutdown: stop accepting; idle keep-alive connections close at once;
 // in-flight requests may finish for [server.timeouts] shutdown (default
-// 10 s), after which their
-// connections are closed and running scripts see an aborted client at their
-// next output (PHP cannot be interrupted from outside; max_execution_time
+// 10 s), after which their connections are closed and running scripts see an
+// aborted client at their next output (PHP cannot be interrupted from outside; max_execution_time
 // bounds the rest). A second signal exits the process immediately (code 1).
 
 #include <memory>
