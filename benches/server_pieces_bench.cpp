@@ -6,7 +6,6 @@
 
 #include <benchmark/benchmark.h>
 
-
 #include <filesystem>
 #include <map>
 #include <string>

@@ -104,6 +104,7 @@ public:
         read_until(std::string("\0never\0", 7), timeout);
         return closed;
     }
+    [[nodiscard]] int fd() const { return fd_; }
     void close() {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
@@ -344,6 +345,87 @@ TEST_F(StreamingE2E, ConcurrentSleepingRequestsUseEveryThread) {
     EXPECT_EQ(ok.load(), kRequests);
     EXPECT_LT(elapsed, 25s);
     EXPECT_GE(elapsed, 12s); // the threads really were the limit
+}
+
+// The server's resident memory in KiB (VmRSS), or 0 when it cannot be read.
+long resident_kib(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0;
+}
+
+// A client that pipelines without reading the answers must not make the
+// server buffer without bound: it reads ahead a little, then stops reading
+// (TCP flow control pushes back on the client) while others are served.
+TEST_F(StreamingE2E, PipeliningIsBounded) {
+    const long before = resident_kib(server_->pid());
+    Client flood(server_->port());
+    std::string burst;
+    while (burst.size() < 1024 * 1024) burst += get("/hello.php");
+    constexpr std::size_t kOffered = 64 * 1024 * 1024;
+    std::size_t sent = 0;
+    const auto deadline = Clock::now() + 3s;
+    while (sent < kOffered && Clock::now() < deadline) {
+        const ssize_t n =
+            ::send(flood.fd(), burst.data(), burst.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+        } else {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    EXPECT_LT(sent, kOffered) << "the server swallowed 64 MiB of unanswered requests";
+    const long after = resident_kib(server_->pid());
+    EXPECT_LT(after - before, 32 * 1024)
+        << "server memory grew from " << before << " to " << after << " KiB";
+    const auto other = curl({url("/hello.php")});
+    EXPECT_EQ(other.status, 200);
+}
+
+// The body is read before PHP starts, so clients that stall mid-body hold
+// no PHP thread: with more stalled uploads than threads, others are served.
+TEST_F(StreamingE2E, StalledBodiesHoldNoPhpThread) {
+    std::vector<std::unique_ptr<Client>> stalled;
+    for (int i = 0; i < 24; ++i) { // the server has 16 PHP threads
+        stalled.push_back(std::make_unique<Client>(server_->port()));
+        stalled.back()->send(
+            "POST /echo_input.php HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"
+            "only ten b");
+    }
+    const auto start = Clock::now();
+    const auto r = curl({url("/echo_id.php?id=7")});
+    EXPECT_EQ(r.status, 200);
+    EXPECT_LT(Clock::now() - start, 5s);
+}
+
+// Each request served over either protocol is one line in the access log.
+TEST(AccessLogE2E, BothProtocolsWriteCombinedLines) {
+    TempDir site("ephpm-access-site");
+    TempDir work("ephpm-access-work");
+    site.write("hello.php", "<?php echo 'hi';");
+    site.write("a.txt", "text\n");
+    const auto log = work.path() / "access.log";
+    ServerProcess server(work.path(), config_for(site.path(), 2) +
+                                          "\n[server.logging]\naccess = \"" + log.native() +
+                                          "\"\naccess_format = \"combined\"\n");
+    ASSERT_TRUE(server.started()) << server.output();
+    EXPECT_EQ(curl({"-A", "agent \"one\"", server.url("/hello.php?x=1")}).status, 200);
+    EXPECT_EQ(curl({"--http2-prior-knowledge", server.url("/a.txt")}).status, 200);
+    EXPECT_EQ(curl({server.url("/missing.txt")}).status, 404);
+    server.signal(SIGTERM);
+    ASSERT_EQ(server.wait_exit(15s), 0) << server.output();
+    std::ifstream in(log);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_NE(lines[0].find("\"GET /hello.php?x=1 HTTP/1.1\" 200 2 \"-\" \"agent \\\"one\\\"\""),
+              std::string::npos)
+        << lines[0];
+    EXPECT_NE(lines[1].find("\"GET /a.txt HTTP/2.0\" 200 5 "), std::string::npos) << lines[1];
+    EXPECT_NE(lines[2].find("\"GET /missing.txt HTTP/1.1\" 404 "), std::string::npos) << lines[2];
+    EXPECT_EQ(lines[0].rfind("127.0.0.1 - - [", 0), 0u) << lines[0];
 }
 
 } // namespace
