@@ -20,6 +20,7 @@
 
 #include "server/absolute_form.hpp"
 #include "server/access_log.hpp"
+#include "server/connection_info.hpp"
 #include "server/framing.hpp"
 #include "server/http1_writer.hpp"
 #include "server/limits.hpp"
@@ -37,30 +38,6 @@ constexpr std::size_t kReadChunk = 4096;
 // While a request is handled, pipelined requests are read ahead up to this
 // much; beyond it the client waits (TCP backpressure) instead of us buffering.
 constexpr std::size_t kPipelineBytes = 64 * 1024;
-
-std::string address_text(const asio::ip::address& address) {
-    // A dual-stack listener sees IPv4 clients as ::ffff:a.b.c.d.
-    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
-    }
-    return address.to_string();
-}
-
-ConnectionInfo describe(const tcp::socket& socket) {
-    ConnectionInfo info;
-    beast::error_code ec;
-    auto local = socket.local_endpoint(ec);
-    if (!ec) {
-        info.local_address = address_text(local.address());
-        info.local_port = local.port();
-    }
-    auto remote = socket.remote_endpoint(ec);
-    if (!ec) {
-        info.remote_address = address_text(remote.address());
-        info.remote_port = remote.port();
-    }
-    return info;
-}
 
 // Connection-level failures that simply end the connection, as opposed to
 // a malformed request, which deserves a 400.
@@ -114,7 +91,7 @@ Http1Session::Http1Session(tcp::socket socket, const SiteContext& site,
         buffer_.commit(asio::buffer_copy(buffer_.prepare(initial_bytes.size()),
                                          asio::buffer(initial_bytes.data(), initial_bytes.size())));
     }
-    connection_ = describe(stream_.socket());
+    connection_ = describe_connection(stream_.socket());
     context_.site = &site;
     context_.connection = &connection_;
     context_.stopping = &stopping_;

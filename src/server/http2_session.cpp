@@ -12,6 +12,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "server/connection_info.hpp"
 #include "server/http2_stream.hpp"
 #include "server/limits.hpp"
 
@@ -26,29 +27,6 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // Frames nghttp2 produces are gathered up to this size per socket write.
 constexpr std::size_t kWriteBatch = 64 * 1024;
 constexpr std::size_t kReadChunk = 16 * 1024;
-
-std::string address_text(const asio::ip::address& address) {
-    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
-    }
-    return address.to_string();
-}
-
-ConnectionInfo describe(const tcp::socket& socket) {
-    ConnectionInfo info;
-    boost::system::error_code ec;
-    auto local = socket.local_endpoint(ec);
-    if (!ec) {
-        info.local_address = address_text(local.address());
-        info.local_port = local.port();
-    }
-    auto remote = socket.remote_endpoint(ec);
-    if (!ec) {
-        info.remote_address = address_text(remote.address());
-        info.remote_port = remote.port();
-    }
-    return info;
-}
 
 // nghttp2's own defences, set explicitly so they are visible and reviewed.
 nghttp2_option* make_options() {
@@ -88,7 +66,7 @@ Http2Session::Http2Session(tcp::socket socket, std::string initial_bytes, const 
       wake_(socket_.get_executor()),
       idle_(socket_.get_executor()),
       write_deadline_(socket_.get_executor()) {
-    connection_ = describe(socket_);
+    connection_ = describe_connection(socket_);
     nghttp2_session_callbacks* callbacks = nullptr;
     if (nghttp2_session_callbacks_new(&callbacks) != 0) throw std::bad_alloc();
     Http2Callbacks::install(callbacks);

@@ -24,20 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string free_port_address() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        throw std::runtime_error("cannot find a free port");
-    }
-    ::close(fd);
-    return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
-}
-
 // Output (stdout and stderr) of a shell command, bounded by `timeout`.
 std::string run(const std::string& command) {
     FILE* pipe = ::popen(("timeout 120 " + command + " 2>&1").c_str(), "r");
@@ -67,7 +53,7 @@ protected:
         for (std::size_t i = 0; i < big.size(); i += 1000) big[i] = '\n';
         site_->write("big.txt", big);
         server_ = std::make_unique<ServerProcess>(
-            work_->path(), "[server]\nlisten = \"" + free_port_address() +
+            work_->path(), "[server]\nlisten = \"" + free_listen_address() +
                                "\"\ndocument_root = \"" + site_->path().native() +
                                "\"\n\n[php]\nworkers = 2\nmax_execution_time = 10\n");
     }

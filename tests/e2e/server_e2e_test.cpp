@@ -26,24 +26,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kSourceMarker = "SOURCE-MARKER-7f3a";
 
-// A port nobody listens on right now. The server itself binds port 0 and
-// reports the real port (tests/server/server_bind_test.cpp), but the config
-// loader refuses port 0 (it wants 1..65535), so the binary gets a concrete
-// port; the window between closing this probe and the server's bind is tiny.
-std::string free_listen_address() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        throw std::runtime_error("cannot find a free port");
-    }
-    ::close(fd);
-    return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
-}
-
 std::string config_for(const std::filesystem::path& docroot, const std::string& listen) {
     return "[server]\n"
            "listen = \"" +

@@ -70,6 +70,20 @@ std::string lower(std::string s) {
 
 } // namespace
 
+std::string free_listen_address() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    const bool bound = fd >= 0 &&
+                       ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!bound) throw std::runtime_error("cannot find a free port");
+    return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+}
+
 TempDir::TempDir(const std::string& prefix) {
     std::random_device random;
     path_ = std::filesystem::temp_directory_path() /

@@ -28,6 +28,12 @@ private:
     std::filesystem::path path_;
 };
 
+// "127.0.0.1:<port>" with a port nobody listens on right now. The server
+// itself can bind port 0 and report the real port (tests/server/
+// server_bind_test.cpp), but the config loader wants 1..65535, so the binary
+// gets a concrete port; the window between this probe and its bind is tiny.
+std::string free_listen_address();
+
 class ServerProcess {
 public:
     // Writes an ephpm.toml into `work_dir`, starts the binary, and waits
