@@ -125,6 +125,16 @@ TEST(Http2Session, ManyConcurrentStreams) {
         --*running;
         co_return text(200, std::string(request.target()));
     });
+    // The gate timer belongs to the server's io_context: it must be dropped
+    // after the io thread stopped and before the io_context is destroyed.
+    struct DropGate {
+        Http2Server& server;
+        std::shared_ptr<std::unique_ptr<asio::steady_timer>> gate;
+        ~DropGate() {
+            server.stop();
+            gate->reset();
+        }
+    } drop_gate{server, gate};
     Http2Client client(server.port());
     std::vector<std::int32_t> ids;
     for (int i = 0; i < 150; ++i) ids.push_back(client.request("GET", "/s" + std::to_string(i)));

@@ -39,7 +39,10 @@ Http2Server::Http2Server(server::Http2Handler handler, server::Http2Limits limit
     thread_ = std::thread([this] { io_.run(); });
 }
 
-Http2Server::~Http2Server() {
+Http2Server::~Http2Server() { stop(); }
+
+void Http2Server::stop() {
+    if (!thread_.joinable()) return;
     if (auto s = session()) s->force_close();
     // Handlers a test left waiting would keep run() going: stop it.
     wait_ended(std::chrono::seconds(2));

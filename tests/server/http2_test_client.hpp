@@ -35,6 +35,10 @@ public:
     std::shared_ptr<server::Http2Session> session();
     // Whether run() returned within `timeout`.
     bool wait_ended(std::chrono::milliseconds timeout);
+    // Closes the connection and joins the io thread; the io_context (and the
+    // timer service) stays alive until destruction, so a test may then drop
+    // its own timers safely. Idempotent.
+    void stop();
 
 private:
     boost::asio::io_context io_;
