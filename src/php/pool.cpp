@@ -24,12 +24,16 @@ Pool::~Pool() {
 }
 
 bool Pool::try_submit(ScriptJob job, Completion done) {
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         if (stopping_ || queue_.size() >= capacity_) return false;
         queue_.push_back({std::move(job), std::move(done)});
+        // A thread that is not waiting checks the queue before it waits, so
+        // only a sleeping one needs the (system call) wake-up.
+        wake = sleeping_ > 0;
     }
-    ready_.notify_one();
+    if (wake) ready_.notify_one();
     return true;
 }
 
@@ -50,7 +54,11 @@ void Pool::worker_loop() {
         Task task;
         {
             std::unique_lock lock(mutex_);
-            ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            while (!stopping_ && queue_.empty()) {
+                ++sleeping_;
+                ready_.wait(lock);
+                --sleeping_;
+            }
             if (queue_.empty()) return; // stopping, and every job is done
             task = std::move(queue_.front());
             queue_.pop_front();

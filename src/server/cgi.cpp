@@ -1,7 +1,10 @@
 #include "server/cgi.hpp"
 
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "ephpm/version.hpp"
 #include "server/uri.hpp"
@@ -49,6 +52,38 @@ std::string server_name_from_host(std::string_view host) {
     return std::string(host.substr(0, host.find(':')));
 }
 
+// The variables make_script_job adds after the headers (at most).
+constexpr std::size_t kFixedVarCount = 20;
+
+// Finds the HTTP_* variable already made for a header name. A request has a
+// handful of headers, which a scan of the list finds faster than a hash map
+// costs to build; a request with very many gets the map.
+class HeaderIndex {
+public:
+    explicit HeaderIndex(std::size_t header_count) : hashed_(header_count > kScanLimit) {}
+
+    const std::size_t* find(const std::vector<std::pair<std::string, std::string>>& vars,
+                            std::string_view name) {
+        if (hashed_) {
+            auto it = map_.find(std::string(name));
+            return it == map_.end() ? nullptr : &it->second;
+        }
+        for (found_ = 0; found_ < vars.size(); ++found_) {
+            if (vars[found_].first == name) return &found_;
+        }
+        return nullptr;
+    }
+    void add(const std::string& name, std::size_t at) {
+        if (hashed_) map_.emplace(name, at);
+    }
+
+private:
+    static constexpr std::size_t kScanLimit = 32;
+    bool hashed_;
+    std::size_t found_ = 0;
+    std::unordered_map<std::string, std::size_t> map_;
+};
+
 } // namespace
 
 php::ScriptJob make_script_job(const Request& request, const Route& route,
@@ -71,22 +106,26 @@ php::ScriptJob make_script_job(const Request& request, const Route& route,
     job.script_filename = route.file.native();
 
     auto& vars = job.server_vars;
+    // One allocation for the list: the headers plus the fixed variables below.
+    std::size_t header_count = 0;
+    for (auto it = request.begin(); it != request.end(); ++it) ++header_count;
+    vars.reserve(header_count + kFixedVarCount);
     // HTTP_* first, in the order the client sent them, repeats joined.
-    std::unordered_map<std::string, std::size_t> seen;
+    HeaderIndex seen(header_count);
     for (const auto& field : request) {
         std::string name = cgi_header_name(field.name_string());
         if (name.empty()) continue;
-        auto [it, inserted] = seen.try_emplace(name, vars.size());
-        if (inserted) {
-            vars.emplace_back(std::move(name), std::string(field.value()));
-        } else {
+        if (const std::size_t* at = seen.find(vars, name)) {
             const bool cookie = field.name() == http::field::cookie;
-            vars[it->second].second.append(cookie ? "; " : ", ").append(field.value());
+            vars[*at].second.append(cookie ? "; " : ", ").append(field.value());
+        } else {
+            seen.add(name, vars.size());
+            vars.emplace_back(std::move(name), std::string(field.value()));
         }
     }
-    if (auto it = seen.find("HTTP_COOKIE"); it != seen.end()) job.cookie = vars[it->second].second;
-    if (auto it = seen.find("HTTP_AUTHORIZATION"); it != seen.end()) {
-        job.authorization = vars[it->second].second;
+    if (const std::size_t* at = seen.find(vars, "HTTP_COOKIE")) job.cookie = vars[*at].second;
+    if (const std::size_t* at = seen.find(vars, "HTTP_AUTHORIZATION")) {
+        job.authorization = vars[*at].second;
     }
 
     const bool has_body =

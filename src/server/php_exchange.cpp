@@ -41,10 +41,10 @@ Response script_head(PhpResponseStream::Head head, std::string* script_length) {
     return response;
 }
 
-void log_outcome(const php::ScriptResult& result, const std::string& label) {
+void log_outcome(const php::ScriptResult& result, const PhpRun& run) {
     if (result.outcome == php::Outcome::ok) return;
     spdlog::log(result.outcome == php::Outcome::aborted ? spdlog::level::info : spdlog::level::warn,
-                "PHP {}: {}", label, php::to_string(result.outcome));
+                "PHP {} {}: {}", run.method, run.target, php::to_string(result.outcome));
 }
 
 } // namespace
@@ -53,14 +53,15 @@ asio::awaitable<Response> run_php_script(PhpRun run, const ReplyOptions& options
     auto stream = std::make_shared<PhpResponseStream>(
         co_await asio::this_coro::executor, run.aborted, run.deadline, std::move(run.body));
     if (!stream->submit(*run.pool, std::move(run.job))) {
-        spdlog::warn("PHP pool queue full: 503 for {}", run.label);
+        spdlog::warn("PHP pool queue full: 503 for {} {}", run.method, run.target);
         Response busy = text_response(503, "503 Service Unavailable\n");
         busy.fields.set(boost::beast::http::field::retry_after, "1");
         co_return finish(std::move(busy), options);
     }
     switch (co_await stream->wait_for_response()) {
         case PhpResponseStream::First::timed_out:
-            spdlog::warn("PHP {}: request timeout before any output: 504", run.label);
+            spdlog::warn("PHP {} {}: request timeout before any output: 504", run.method,
+                         run.target);
             co_return error_response(504, options);
         case PhpResponseStream::First::streaming: {
             // Headers (and maybe body bytes) go out now; the rest follows as
@@ -75,7 +76,7 @@ asio::awaitable<Response> run_php_script(PhpRun run, const ReplyOptions& options
             break;
     }
     const php::ScriptResult result = stream->result();
-    log_outcome(result, run.label);
+    log_outcome(result, run);
     PhpResponseStream::Head head = stream->take_head();
     if (!head.headers_sent || result.discard_output) {
         // The script never produced a response (could not start or open the

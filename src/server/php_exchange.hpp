@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "ephpm/php/pool.hpp"
@@ -30,7 +31,10 @@ struct PhpRun {
     // request deadline passes. The script sees it as connection_aborted().
     std::shared_ptr<std::atomic<bool>> aborted;
     std::optional<std::chrono::steady_clock::time_point> deadline;
-    std::string label; // "GET /x.php", for log lines
+    // For log lines ("GET /x.php"), formatted only when one is written:
+    // views into the request, which outlives the run.
+    std::string_view method;
+    std::string_view target;
 };
 
 // Runs the script and answers with its response: whole with Content-Length

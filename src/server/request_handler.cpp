@@ -1,6 +1,5 @@
 #include "server/request_handler.hpp"
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/beast/core/string.hpp>
 
@@ -25,7 +24,8 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     if (const auto limit = site.settings.timeouts.request; limit.count() > 0) {
         run.deadline = std::chrono::steady_clock::now() + limit;
     }
-    run.label = fmt::format("{} {}", sv(request.method_string()), sv(request.target()));
+    run.method = sv(request.method_string());
+    run.target = sv(request.target());
     Response response = co_await run_php_script(std::move(run), options);
     // The server may have started to stop while the script ran.
     if (context.stopping->load()) response.close = true;

@@ -53,6 +53,7 @@ private:
     std::condition_variable ready_;
     std::deque<Task> queue_;
     bool stopping_ = false;
+    int sleeping_ = 0; // threads waiting on ready_ (under mutex_)
     std::vector<std::thread> threads_;
 };
 

@@ -10,6 +10,7 @@
 #include "main/php_variables.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void fill_request_info(const ephpm_request *request)
 {
@@ -76,9 +77,14 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
             started = 1;
             EG(exit_status) = 0; /* PHP keeps the previous request's value */
             zend_stream_init_filename(&file, request->script_filename);
-            if (zend_stream_open(&file) != SUCCESS) {
+            /* Checked for, not opened: OPcache finds a cached script by its
+             * name and only opens the file on a miss, so a stream opened
+             * here would be read-for-nothing work (open, fstat, fcntl,
+             * close) on every request. */
+            if (access(request->script_filename, R_OK) != 0) {
                 outcome = EPHPM_OUTCOME_NOT_FOUND;
             } else {
+                file.primary_script = 1;
                 php_execute_script(&file);
             }
             zend_destroy_file_handle(&file);
