@@ -2,19 +2,12 @@
 // the same port: curl --http2-prior-knowledge and h2load as clients.
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <regex>
-#include <stdexcept>
 #include <string>
 
 #include "e2e/server_process.hpp"
@@ -24,17 +17,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Output (stdout and stderr) of a shell command, bounded by `timeout`.
+// Output (stdout and stderr) of a shell command, cut off after 120 s.
 std::string run(const std::string& command) {
-    FILE* pipe = ::popen(("timeout 120 " + command + " 2>&1").c_str(), "r");
-    if (pipe == nullptr) throw std::runtime_error("popen failed");
-    std::string out;
-    std::array<char, 8192> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-        out.append(buffer.data(), n);
-    ::pclose(pipe);
-    return out;
+    return run_command("timeout 120 " + command + " 2>&1").second;
 }
 
 class Http2E2E : public ::testing::Test {

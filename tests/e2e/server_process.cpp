@@ -48,7 +48,15 @@ std::string shell_quote(const std::string& arg) {
     return quoted;
 }
 
-// Runs a shell command, returns (exit code, stdout).
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return s;
+}
+
+} // namespace
+
 std::pair<int, std::string> run_command(const std::string& command) {
     FILE* pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("popen failed");
@@ -60,15 +68,6 @@ std::pair<int, std::string> run_command(const std::string& command) {
     const int status = ::pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
-
-std::string lower(std::string s) {
-    for (char& c : s) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return s;
-}
-
-} // namespace
 
 std::string free_listen_address() {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

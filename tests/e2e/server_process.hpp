@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ephpm::testing {
@@ -72,6 +73,10 @@ struct HttpResponse {
     [[nodiscard]] std::string header(const std::string& lower_name) const;
     [[nodiscard]] bool has_header(const std::string& lower_name) const;
 };
+
+// Runs a shell command; returns its exit code (-1 if it did not exit) and
+// stdout.
+std::pair<int, std::string> run_command(const std::string& command);
 
 // Runs `curl -sS -i --max-time 10 <args...>` and parses what comes back.
 HttpResponse curl(const std::vector<std::string>& args);
