@@ -57,7 +57,7 @@ fi
 # Everything that shapes the installed result, and nothing else (editing this
 # script's messages must not cost a rebuild).
 key_input=$(printf '%s\n' "$source_id" "$build_cflags" "${configure_flags[@]}" \
-    "$(cat "$EPHPM_ROOT/scripts/php/patch-source.sh" "$EPHPM_ROOT/scripts/php/opcache-zts-restart.patch")")
+    "$(cat "$EPHPM_ROOT/scripts/php/patch-source.sh" "$EPHPM_ROOT"/scripts/php/*.patch)")
 key=$(printf '%s' "$key_input" | sha256sum | cut -c1-12)
 
 # Two checkouts building at once must not share a build tree.

@@ -15,6 +15,10 @@
 #    processes using the cache cannot see this process's other threads, so a
 #    restart (opcache_reset(), a full cache) could free scripts that other
 #    threads are running. The patch counts threads instead.
+# 5. zts-timer-reuse.patch: each PHP thread keeps its max_execution_time
+#    timer and its SIGRTMIN handler from one request to the next, instead of
+#    creating and deleting the timer and re-installing the handler and the
+#    signal mask around every request (eight system calls per request).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -52,4 +56,9 @@ patch -p1 --forward --silent <"$EPHPM_ROOT/scripts/php/opcache-zts-restart.patch
         "build the pinned PHP 8.4 source, or refresh the patch for this version"
 grep -q 'zts_try_begin_restart' "$accel" || die "the OPcache ZTS restart patch did not apply"
 
-log "patched PHP source: static OPcache, enabled for the ephpm SAPI, ZTS-safe restarts"
+patch -p1 --forward --silent <"$EPHPM_ROOT/scripts/php/zts-timer-reuse.patch" ||
+    die "scripts/php/zts-timer-reuse.patch does not apply to Zend/zend_execute_API.c" \
+        "build the pinned PHP 8.4 source, or refresh the patch for this version"
+grep -q 'timeout_signals_ready' Zend/zend_execute_API.c || die "the ZTS timer patch did not apply"
+
+log "patched PHP source: static OPcache, enabled for the ephpm SAPI, ZTS-safe restarts, per-thread timers"

@@ -56,8 +56,9 @@ int run(const config::Config& config) {
     auto pool = std::make_unique<php::Pool>(runtime, php::PoolOptions{workers, 0});
 
     const auto info = runtime.info();
-    spdlog::info("ePHPm {} (PHP {}{}, {} worker threads)", kVersion, info.php_version,
-                 info.zts ? " ZTS" : " NTS", pool->thread_count());
+    spdlog::info("ePHPm {} (PHP {}{}, {} worker threads, {} io threads)", kVersion,
+                 info.php_version, info.zts ? " ZTS" : " NTS", pool->thread_count(),
+                 server->io_thread_count());
     spdlog::info("document root: {}", config.server.document_root);
     spdlog::info("access log: {}", access_log_text(config.logging));
     spdlog::info("listening on {}", server->local_address());

@@ -14,6 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+// More io threads than this is a typo, not a machine.
+constexpr std::int64_t kMaxIoThreads = 1024;
 
 Check problem(std::string message) { return Problem{std::move(message), nullptr, {}}; }
 
@@ -163,7 +165,7 @@ constexpr std::string_view hidden_files_name(HiddenFiles policy) {
 
 // Keys of one table must be contiguous and a table's own keys must come
 // before its sub-tables: to_toml() prints them in this order.
-constexpr std::array<KeySpec, 22> kKeys = {{
+constexpr std::array<KeySpec, 23> kKeys = {{
     {"server.listen", ValueKind::kString,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {
          std::string listen;
@@ -195,6 +197,13 @@ constexpr std::array<KeySpec, 22> kKeys = {{
      },
      [](const Config& config) -> std::optional<std::string> {
          return format_string_array(config.server.fallback);
+     }},
+    {"server.io_threads", ValueKind::kInteger,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_int(value, 0, kMaxIoThreads, config.server.io_threads);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return std::to_string(config.server.io_threads);
      }},
     {"server.request.max_body_size", ValueKind::kIntegerOrString,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {

@@ -95,7 +95,7 @@ Http1Session::Http1Session(tcp::socket socket, const SiteContext& site,
     context_.site = &site;
     context_.connection = &connection_;
     context_.stopping = &stopping_;
-    context_.aborted = aborted_;
+    context_.watch = this;
 }
 
 void Http1Session::shutdown() {
@@ -113,6 +113,13 @@ void Http1Session::force_close() {
 
 template <class Parser>
 asio::awaitable<beast::error_code> Http1Session::read_header(Parser& parser) {
+    // Most requests arrive whole in one read: parse what is buffered first,
+    // and arm the header timer only when more bytes are needed.
+    if (buffer_.size() > 0) {
+        beast::error_code ec;
+        buffer_.consume(parser.put(buffer_.data(), ec));
+        if (ec != http::error::need_more) co_return ec;
+    }
     // Not the stream's own timeout: that would close the socket, and a
     // client whose header is incomplete deserves a 408 first.
     const auto& timeouts = context_.site->settings.timeouts;
@@ -130,7 +137,15 @@ asio::awaitable<beast::error_code> Http1Session::read_header(Parser& parser) {
     co_return ec;
 }
 
-void Http1Session::watch_client() {
+std::shared_ptr<std::atomic<bool>> Http1Session::watch_client() {
+    // A fresh abort flag per script: one left running after a timeout must
+    // not make the next request look aborted.
+    aborted_ = std::make_shared<std::atomic<bool>>(false);
+    keep_reading();
+    return aborted_;
+}
+
+void Http1Session::keep_reading() {
     if (watch_stop_ || client_gone_ || buffer_.size() >= kPipelineBytes) return;
     watching_ = true;
     stream_.socket().async_read_some(
@@ -144,7 +159,7 @@ void Http1Session::on_watch(const beast::error_code& ec, std::size_t n) {
     watching_ = false;
     if (!ec) {
         buffer_.commit(n); // a pipelined request, kept for the next round
-        watch_client();
+        keep_reading();
         if (watching_) return;
     } else if (ec != asio::error::operation_aborted) {
         // EOF or reset while the request is handled: the client is gone.
@@ -249,17 +264,12 @@ asio::awaitable<bool> Http1Session::serve(Request request) {
         logged.user_agent = std::string(sv(request[http::field::user_agent]));
     }
 
-    // A fresh abort flag per request: a script left running after a
-    // timeout must not make the next request look aborted.
-    aborted_ = std::make_shared<std::atomic<bool>>(false);
-    context_.aborted = aborted_;
-    watch_client();
     Response response = co_await handle_request(std::move(request), context_);
     Http1Writer writer(stream_, kWriteTimeout);
     const Http1Writer::Result written = co_await writer.write(response, version);
     if (!written.ok) aborted_->store(true);
     response = Response{}; // let go of the file or the PHP stream now
-    co_await stop_watching();
+    if (watching_) co_await stop_watching();
 
     if (AccessLog* log = context_.site->access_log; log != nullptr) {
         AccessRecord record;

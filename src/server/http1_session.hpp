@@ -2,10 +2,10 @@
 // One HTTP/1.1 connection as one coroutine: read a request (header and body
 // limits set on the parser before anything is read, timeouts on the stream),
 // hand it to handle_request, write the response (Http1Writer), repeat while
-// keep-alive. While a request is handled, a bounded read stays on the socket:
+// keep-alive. While a script runs, a bounded read stays on the socket:
 // it collects pipelined requests (at most kPipelineBytes) and notices a
 // client that went away, which the script sees as connection_aborted().
-// Runs on its own strand; shutdown() and force_close() may be called from any
+// Runs on one io thread; shutdown() and force_close() may be called from any
 // thread and post to it.
 
 #include <boost/asio/awaitable.hpp>
@@ -23,7 +23,9 @@
 
 namespace ephpm::server {
 
-class Http1Session : public Session, public std::enable_shared_from_this<Http1Session> {
+class Http1Session : public Session,
+                     public ClientWatch,
+                     public std::enable_shared_from_this<Http1Session> {
 public:
     // `initial_bytes`: what was already read from the socket to tell the
     // protocol; parsed as the start of the first request.
@@ -43,7 +45,7 @@ public:
     // client that went away at its next output.
     void force_close();
 
-    // The connection's strand: run() must be spawned on it.
+    // The connection's io thread: run() must be spawned on it.
     [[nodiscard]] boost::asio::any_io_executor executor() { return stream_.get_executor(); }
 
 private:
@@ -58,8 +60,10 @@ private:
     // leaves the socket open so the client can be told 408.
     template <class Parser>
     boost::asio::awaitable<boost::system::error_code> read_header(Parser& parser);
-    // The read kept on the socket while a request is handled.
-    void watch_client();
+    // ClientWatch: a script is about to run.
+    std::shared_ptr<std::atomic<bool>> watch_client() override;
+    // The read kept on the socket while a script runs.
+    void keep_reading();
     void on_watch(const boost::system::error_code& ec, std::size_t n);
     boost::asio::awaitable<void> stop_watching();
 
@@ -69,8 +73,8 @@ private:
     ConnectionInfo connection_;
     std::shared_ptr<std::atomic<bool>> aborted_ = std::make_shared<std::atomic<bool>>(false);
     RequestContext context_;
-    bool idle_ = true; // waiting for the first byte of a request (strand only)
-    // The client read while a request is handled (strand only).
+    bool idle_ = true; // waiting for the first byte of a request (io thread only)
+    // The client read while a request is handled (io thread only).
     bool watching_ = false;
     bool watch_stop_ = false;
     bool client_gone_ = false;

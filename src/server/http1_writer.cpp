@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -14,9 +16,12 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "server/http_date.hpp"
@@ -141,9 +146,23 @@ asio::awaitable<Http1Writer::Result> Http1Writer::write(Response& response, unsi
         body != nullptr && framing == Framing::content_length && !response.head) {
         text = *body;
     }
-    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(text)};
-    stream_.expires_after(write_timeout_);
-    if (auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple); ec) {
+    auto* file = std::get_if<FileBody>(&response.body);
+    const bool send_file = file != nullptr && framing == Framing::content_length && !response.head;
+    std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(text)};
+    // Most responses fit the socket buffer: try to send them at once, before
+    // paying for a timer and a suspension. A file's bytes follow the head
+    // (MSG_MORE), so a small file leaves in one segment, not two.
+    const auto sent = send_now(buffers, send_file ? MSG_MORE : 0);
+    bool failed = !sent.has_value();
+    if (sent && *sent < head.size() + text.size()) {
+        const std::size_t from_head = std::min(*sent, head.size());
+        buffers[0] = asio::buffer(head) + from_head;
+        buffers[1] = asio::buffer(text) + (*sent - from_head);
+        stream_.expires_after(write_timeout_);
+        auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
+        failed = static_cast<bool>(ec);
+    }
+    if (failed) {
         if (stream_body != nullptr && *stream_body) (*stream_body)->cancel();
         result.close = true;
         co_return result;
@@ -153,13 +172,40 @@ asio::awaitable<Http1Writer::Result> Http1Writer::write(Response& response, unsi
     bool ok = true;
     if (stream_body != nullptr && *stream_body) {
         ok = co_await write_stream(**stream_body, framing, result);
-    } else if (auto* file = std::get_if<FileBody>(&response.body);
-               file != nullptr && framing == Framing::content_length && !response.head) {
+    } else if (send_file) {
         ok = co_await write_file(*file, result);
     }
     if (!ok) result.close = true;
     result.ok = ok;
     co_return result;
+}
+
+std::optional<std::size_t> Http1Writer::send_now(std::span<const asio::const_buffer> buffers,
+                                                 int flags) {
+    auto& socket = stream_.socket();
+    // Asio made the descriptor non-blocking with the first read; asking
+    // again would cost an ioctl per response.
+    if (!socket.native_non_blocking()) {
+        beast::error_code ec;
+        socket.native_non_blocking(true, ec);
+        if (ec) return 0; // the asynchronous write will report it
+    }
+    std::array<iovec, 2> vectors{};
+    std::size_t count = 0;
+    for (const auto& buffer : buffers) {
+        if (buffer.size() == 0 || count == vectors.size()) continue;
+        vectors[count++] = iovec{const_cast<void*>(buffer.data()), buffer.size()};
+    }
+    msghdr message{};
+    message.msg_iov = vectors.data();
+    message.msg_iovlen = count;
+    for (;;) {
+        const ssize_t n = ::sendmsg(socket.native_handle(), &message, flags | MSG_NOSIGNAL);
+        if (n >= 0) return static_cast<std::size_t>(n);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return std::nullopt;
+    }
 }
 
 asio::awaitable<bool> Http1Writer::wait_writable(Clock::time_point deadline) {
@@ -175,9 +221,11 @@ asio::awaitable<bool> Http1Writer::wait_writable(Clock::time_point deadline) {
 
 asio::awaitable<bool> Http1Writer::write_file(FileBody& file, Result& result) {
     auto& socket = stream_.socket();
-    beast::error_code ec;
-    socket.native_non_blocking(true, ec);
-    if (ec) co_return false;
+    if (!socket.native_non_blocking()) {
+        beast::error_code ec;
+        socket.native_non_blocking(true, ec);
+        if (ec) co_return false;
+    }
     const int in = file.file.native_handle();
     auto offset = static_cast<off_t>(file.offset);
     std::uint64_t remaining = file.length;

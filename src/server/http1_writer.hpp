@@ -50,6 +50,10 @@ public:
     boost::asio::awaitable<Result> write(Response& response, unsigned version);
 
 private:
+    // One non-blocking sendmsg of up to two buffers: the bytes the socket
+    // took (0 when it is full), or nullopt when the connection failed.
+    std::optional<std::size_t> send_now(std::span<const boost::asio::const_buffer> buffers,
+                                        int flags);
     boost::asio::awaitable<bool> write_file(FileBody& file, Result& result);
     boost::asio::awaitable<bool> write_stream(BodyStream& stream, Framing framing, Result& result);
     // Waits until the socket can take more bytes, at most until `deadline`.

@@ -109,7 +109,7 @@ void Http2Session::submit(Http2Stream& stream, Response response) {
     }
 }
 
-// Called by nghttp2 from inside mem_send, on the strand. `source` points at
+// Called by nghttp2 from inside mem_send, on the connection's io thread. `source` points at
 // the stream, which stays in the session's map until nghttp2 closes it.
 ssize_t Http2Callbacks::read_body(nghttp2_session*, std::int32_t, std::uint8_t* buf,
                                   std::size_t length, std::uint32_t* data_flags,

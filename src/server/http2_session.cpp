@@ -166,7 +166,7 @@ asio::awaitable<void> Http2Session::write_loop() {
             socket_.shutdown(tcp::socket::shutdown_send, ignored);
             idle_.expires_after(kLingerTimeout);
         }
-        // Everything submitted on the strand before this point has been
+        // Everything submitted on the connection's thread before this point has been
         // sent; anything submitted later cancels this wait.
         wake_.expires_at(asio::steady_timer::time_point::max());
         co_await wake_.async_wait(kUseTuple);

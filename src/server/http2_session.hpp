@@ -1,10 +1,10 @@
 #pragma once
-// One HTTP/2 connection (h2c with prior knowledge) on its own strand.
+// One HTTP/2 connection (h2c with prior knowledge) on one io thread.
 // nghttp2 does the framing, HPACK and flow control; this class feeds it the
 // bytes it reads (nghttp2_session_mem_recv) and writes what it produces
 // (nghttp2_session_mem_send). Each stream's request is built by the nghttp2
 // callbacks into the same Request type HTTP/1.1 uses and, once complete,
-// handed to the request handler in a coroutine of its own on the strand;
+// handed to the request handler in a coroutine of its own on the same thread;
 // the Response is then sent through an nghttp2 data provider, which pulls
 // the body chunk by chunk so flow control decides the pace and no body is
 // held whole on this side.

@@ -48,7 +48,7 @@ class PhpResponseStream final : public php::ResponseSink,
 public:
     using Clock = std::chrono::steady_clock;
 
-    // `executor`: the connection's (a strand); `aborted`: what the script
+    // `executor`: the connection's io thread; `aborted`: what the script
     // sees as connection_aborted(); `deadline`: the request timeout, after
     // which the response is given up (nullopt: none).
     PhpResponseStream(boost::asio::any_io_executor executor,

@@ -31,7 +31,7 @@ void ProtocolSniffer::shutdown() {
 
 asio::awaitable<Protocol> ProtocolSniffer::run() {
     // The timer cancels the read rather than racing it: both run on the
-    // connection's strand.
+    // connection's io thread.
     deadline_.expires_after(timeout_);
     deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (ec) return;

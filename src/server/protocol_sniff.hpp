@@ -55,7 +55,7 @@ private:
     boost::asio::steady_timer deadline_;
     std::chrono::milliseconds timeout_;
     std::string bytes_;
-    bool cancelled_ = false; // shutdown came first (strand only)
+    bool cancelled_ = false; // shutdown came first (its io thread only)
 };
 
 } // namespace ephpm::server

@@ -114,6 +114,10 @@ bool RequestBody::spool() {
     return true;
 }
 
+void RequestBody::reserve(std::uint64_t size) {
+    if (fd_ < 0 && size <= kSpoolThreshold) memory_.reserve(static_cast<std::size_t>(size));
+}
+
 bool RequestBody::append(std::string_view bytes) {
     if (failed_) return false;
     if (fd_ < 0 && memory_.size() + bytes.size() > kSpoolThreshold && !spool()) {

@@ -35,6 +35,8 @@ public:
     // when the temporary file cannot be created or written (the body is
     // then incomplete and the request must be refused).
     bool append(std::string_view bytes);
+    // Room for `size` bytes when they would stay in memory; no-op otherwise.
+    void reserve(std::uint64_t size);
 
     [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
     [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
@@ -61,7 +63,9 @@ struct SpooledBody {
         template <bool isRequest, class Fields>
         reader(boost::beast::http::header<isRequest, Fields>& /*header*/, value_type& body)
             : body_(body) {}
-        void init(const boost::optional<std::uint64_t>& /*length*/, boost::beast::error_code& ec) {
+        void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
+            // A declared length that stays in memory is allocated once.
+            if (length) body_.reserve(*length);
             ec = {};
         }
         template <class ConstBufferSequence>

@@ -18,9 +18,10 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     const SiteContext& site = *context.site;
     PhpRun run;
     run.pool = site.pool;
-    run.job = make_script_job(request, route, *context.connection, site.document_root_string);
+    run.job =
+        make_script_job(request, route, *context.connection, site.router.document_root.native());
     run.body = std::move(request.body()).into_source();
-    run.aborted = context.aborted;
+    run.aborted = context.watch != nullptr ? context.watch->watch_client() : context.aborted;
     if (const auto limit = site.settings.timeouts.request; limit.count() > 0) {
         run.deadline = std::chrono::steady_clock::now() + limit;
     }
@@ -32,7 +33,21 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     co_return response;
 }
 
+// "/srv/www/" and "/srv/www/." both mean "/srv/www": the router and
+// SCRIPT_FILENAME join paths to it.
+std::filesystem::path clean_root(const std::string& root) {
+    std::filesystem::path path = std::filesystem::path(root).lexically_normal();
+    std::string text = path.native();
+    while (text.size() > 1 && text.back() == '/') text.pop_back();
+    return text;
+}
+
 } // namespace
+
+SiteContext::SiteContext(config::ServerSettings server_settings)
+    : settings(std::move(server_settings)),
+      router{clean_root(settings.document_root), settings.index_files, settings.fallback,
+             settings.static_files.hidden_files} {}
 
 boost::asio::awaitable<Response> handle_request(Request request, const RequestContext& context) {
     ReplyOptions options;
@@ -41,9 +56,7 @@ boost::asio::awaitable<Response> handle_request(Request request, const RequestCo
     options.head = request.method() == http::verb::head;
 
     const SiteContext& site = *context.site;
-    const Site router_site{site.document_root, site.index_files, site.settings.fallback,
-                           site.settings.static_files.hidden_files};
-    const Route route = server::route(request.target(), router_site);
+    const Route route = server::route(request.target(), site.router);
     switch (route.kind) {
         case RouteKind::static_file:
             co_return serve_static_file(request, route.file, options, site.settings.static_files);

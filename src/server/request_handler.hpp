@@ -6,10 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
-#include <string>
-#include <vector>
 
 #include "ephpm/config/config.hpp"
 #include "ephpm/php/pool.hpp"
@@ -17,18 +14,38 @@
 #include "server/cgi.hpp"
 #include "server/http_types.hpp"
 #include "server/response.hpp"
+#include "server/router.hpp"
 
 namespace ephpm::server {
 
-// What every request of the site shares; lives as long as the server.
+// What every request of the site shares; lives as long as the server and is
+// built once, so no request copies the document root or the index list.
 struct SiteContext {
-    std::filesystem::path document_root; // absolute
-    std::string document_root_string;
-    std::vector<std::string> index_files;
-    php::Pool* pool = nullptr;
+    // `settings.document_root` is normalised here (no trailing slash).
+    explicit SiteContext(config::ServerSettings server_settings);
+    SiteContext(const SiteContext&) = delete;
+    SiteContext& operator=(const SiteContext&) = delete;
+
     // The [server] settings: limits, timeouts, static and fallback policy.
-    config::ServerSettings settings;
+    const config::ServerSettings settings;
+    // The router's view of the settings (spans into `settings`).
+    const Site router;
+    php::Pool* pool = nullptr;
     AccessLog* access_log = nullptr; // null: access logging off
+};
+
+// A connection that notices, while a script runs, that its client went away
+// (HTTP/1.1 keeps a read pending on the socket for that). Started only for
+// scripts: a static response needs no watch and does not pay for one.
+class ClientWatch {
+public:
+    // Starts watching; returns this request's fresh abort flag, set when the
+    // client goes away (the connection stops watching once the response is
+    // written).
+    virtual std::shared_ptr<std::atomic<bool>> watch_client() = 0;
+
+protected:
+    ~ClientWatch() = default;
 };
 
 // What the handler needs to know about the connection it serves.
@@ -41,7 +58,9 @@ struct RequestContext {
     // connection when the client goes away or the server gives up on it, and
     // by the PHP side when the request deadline passes. PHP sees it as a
     // client that went away (connection_aborted()).
+    // Unused when `watch` is set: the watch hands out the flag.
     std::shared_ptr<std::atomic<bool>> aborted;
+    ClientWatch* watch = nullptr;
 };
 
 // The response's `close` says whether the connection must close after it.

@@ -5,13 +5,14 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
@@ -48,13 +49,6 @@ void set_cloexec(int fd) {
     if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
-std::filesystem::path clean_root(const std::string& root) {
-    std::filesystem::path path = std::filesystem::path(root).lexically_normal();
-    std::string text = path.native();
-    while (text.size() > 1 && text.back() == '/') text.pop_back();
-    return text;
-}
-
 // "10s", "1500ms": a configured duration in log messages.
 std::string duration_text(std::chrono::milliseconds duration) {
     if (duration.count() % 1000 == 0) return fmt::format("{}s", duration.count() / 1000);
@@ -86,18 +80,16 @@ public:
     Impl(const config::Config& config, ServerOptions options)
         : options_(options),
           shutdown_grace_(config.server.timeouts.shutdown),
-          strand_(asio::make_strand(io_)),
-          acceptor_(strand_),
-          grace_(strand_) {
-        const config::ServerSettings& settings = config.server;
-        site_.document_root = clean_root(settings.document_root);
-        site_.document_root_string = site_.document_root.native();
-        site_.index_files = settings.index_files;
-        site_.settings = settings;
-        // Opened before binding: a log that cannot be written stops startup.
-        access_log_ = open_access_log(config.logging);
+          // Opened before binding: a log that cannot be written stops startup.
+          access_log_(open_access_log(config.logging)),
+          shards_(make_shards(config.server.io_threads > 0 ? config.server.io_threads
+                                                           : default_io_thread_count())),
+          control_(shards_.front()->get_executor()),
+          acceptor_(control_),
+          grace_(control_),
+          site_(config.server) {
         site_.access_log = access_log_.get();
-        listen(settings.listen);
+        listen(site_.settings.listen);
         if (options_.handle_signals) {
             signals_.emplace([this](int signo, int count) { on_signal(signo, count); });
         }
@@ -108,6 +100,8 @@ public:
         auto endpoint = acceptor_.local_endpoint(ec);
         return ec ? std::string("?") : endpoint_text(endpoint);
     }
+
+    [[nodiscard]] int io_thread_count() const { return static_cast<int>(shards_.size()); }
 
     void run(php::Pool& pool) {
         site_.pool = &pool;
@@ -121,15 +115,21 @@ public:
                 }
             };
         };
-        asio::co_spawn(strand_, accept_loop(), log_failure("accept loop"));
+        asio::co_spawn(control_, accept_loop(), log_failure("accept loop"));
+        // The other shards have no work until a connection arrives: keep
+        // them running until the server has drained.
+        for (std::size_t i = 1; i < shards_.size(); ++i)
+            keep_running_.emplace_back(shards_[i]->get_executor());
         std::vector<std::thread> extra;
-        for (int i = 1; i < options_.io_threads; ++i) extra.emplace_back([this] { io_.run(); });
-        io_.run();
+        for (std::size_t i = 1; i < shards_.size(); ++i) {
+            extra.emplace_back([shard = shards_[i].get()] { shard->run(); });
+        }
+        shards_.front()->run();
         for (auto& thread : extra) thread.join();
     }
 
     void stop() {
-        asio::post(strand_, [this] { begin_shutdown(); });
+        asio::post(control_, [this] { begin_shutdown(); });
     }
 
 private:
@@ -154,12 +154,15 @@ private:
 
     asio::awaitable<void> accept_loop() {
         for (;;) {
-            auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kUseTuple);
+            // Round robin over the shards; the socket lives on its shard.
+            asio::io_context& shard = *shards_[next_shard_];
+            next_shard_ = (next_shard_ + 1) % shards_.size();
+            auto [ec, socket] = co_await acceptor_.async_accept(shard, kUseTuple);
             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
             if (ec) {
                 spdlog::warn("accept failed: {}", ec.message());
                 if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
-                    asio::steady_timer backoff(strand_, kAcceptBackoff);
+                    asio::steady_timer backoff(control_, kAcceptBackoff);
                     co_await backoff.async_wait(kUseTuple);
                 }
                 continue;
@@ -230,7 +233,7 @@ private:
             sessions_.erase(key);
             drained = sessions_.empty();
         }
-        if (drained && stopping_.load()) asio::post(strand_, [this] { finish_if_drained(); });
+        if (drained && stopping_.load()) asio::post(control_, [this] { finish_if_drained(); });
     }
 
     // On the signal watcher's thread.
@@ -265,13 +268,15 @@ private:
         finish_if_drained();
     }
 
-    // On the strand: once nothing is left, cancel what would keep run() going.
+    // On the control shard: once nothing is left, cancel what would keep
+    // run() going.
     void finish_if_drained() {
         {
             std::lock_guard lock(sessions_mutex_);
             if (!sessions_.empty()) return;
         }
         grace_.cancel();
+        keep_running_.clear();
     }
 
     std::vector<std::shared_ptr<Session>> snapshot() {
@@ -283,14 +288,29 @@ private:
         return live;
     }
 
+    static std::vector<std::unique_ptr<asio::io_context>> make_shards(int count) {
+        std::vector<std::unique_ptr<asio::io_context>> shards;
+        for (int i = 0; i < std::max(count, 1); ++i) {
+            // Hint 1: exactly one thread runs each context.
+            shards.push_back(std::make_unique<asio::io_context>(1));
+        }
+        return shards;
+    }
+
     ServerOptions options_;
     // [server.timeouts] shutdown: how long in-flight requests may finish.
     std::chrono::milliseconds shutdown_grace_;
-    // Outlives every session (declared before the io_context and the
+    // Outlives every session (declared before the io_contexts and the
     // sessions that write to it).
     std::unique_ptr<AccessLog> access_log_;
-    asio::io_context io_;
-    asio::strand<asio::io_context::executor_type> strand_;
+    // One io_context per io thread, each run by that thread alone. A
+    // connection stays on the shard that accepted it, so its handlers never
+    // run concurrently and need no strand; PHP threads post to its shard.
+    std::vector<std::unique_ptr<asio::io_context>> shards_;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+    // Shard 0 also runs the acceptor, signals and shutdown.
+    asio::io_context::executor_type control_;
+    std::size_t next_shard_ = 0; // accept loop only
     tcp::acceptor acceptor_;
     asio::steady_timer grace_;
     SiteContext site_;
@@ -302,12 +322,19 @@ private:
     std::optional<SignalWatcher> signals_;
 };
 
+int default_io_thread_count() noexcept {
+    const unsigned cpus = std::thread::hardware_concurrency();
+    return static_cast<int>(std::max(1u, cpus / 2));
+}
+
 Server::Server(const config::Config& config, ServerOptions options)
     : impl_(std::make_unique<Impl>(config, options)) {}
 
 Server::~Server() = default;
 
 std::string Server::local_address() const { return impl_->local_address(); }
+
+int Server::io_thread_count() const { return impl_->io_thread_count(); }
 
 void Server::run(php::Pool& pool) { impl_->run(pool); }
 

@@ -2,7 +2,7 @@
 // What the server needs from any connection it tracks, whatever protocol it
 // speaks, so that shutdown reaches HTTP/1.1 and HTTP/2 connections (and
 // connections still being classified) alike. Both calls may come from any
-// thread; implementations post to their connection's strand.
+// thread; implementations post to their connection's io thread.
 
 namespace ephpm::server {
 

@@ -57,7 +57,8 @@ TEST_F(ErrorTest, UnknownKeyListsTheKnownOnes) {
     EXPECT_EQ(toml_error("[server]\nlisten = \"127.0.0.1:80\"\n  lisen = \"x\"\n"),
               config_path() +
                   ":3:3: server.lisen: unknown key (expected in [server]: listen, "
-                  "document_root, index_files, fallback, request, timeouts, static, logging)");
+                  "document_root, index_files, fallback, io_threads, request, timeouts, static, "
+                  "logging)");
     EXPECT_EQ(
         toml_error("workers = 4\n"),
         config_path() + ":1:1: workers: unknown key (expected at the top level: server, php)");

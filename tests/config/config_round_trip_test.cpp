@@ -46,6 +46,7 @@ TEST_F(RoundTripTest, DefaultsPrintAsValidToml) {
               "document_root = \".\"\n"
               "index_files = [\"index.php\", \"index.html\"]\n"
               "fallback = [\"$uri\", \"$uri/\", \"/index.php?$query_string\"]\n"
+              "io_threads = 0\n"
               "\n"
               "[server.request]\n"
               "max_body_size = \"8M\"\n"

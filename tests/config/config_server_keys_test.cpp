@@ -23,6 +23,7 @@ TEST_F(ServerKeysTest, Defaults) {
     // An empty file is all defaults.
     const config::Config config = load_toml("");
     EXPECT_THAT(config.server.fallback, ElementsAre("$uri", "$uri/", "/index.php?$query_string"));
+    EXPECT_EQ(config.server.io_threads, 0);
     EXPECT_EQ(config.server.request.max_body_size, 8u * 1024 * 1024);
     EXPECT_EQ(config.server.request.max_header_size, 16u * 1024);
     EXPECT_EQ(config.server.timeouts.header_read, 30s);
@@ -41,6 +42,7 @@ TEST_F(ServerKeysTest, FileSetsEveryKey) {
     const config::Config config = load_toml(R"(
 [server]
 fallback = ["$uri", "$uri.html", "/app.php?r=$uri&$args"]
+io_threads = 3
 
 [server.request]
 max_body_size = "64M"
@@ -62,6 +64,7 @@ access = "logs/access.log"
 access_format = "json"
 )");
     EXPECT_THAT(config.server.fallback, ElementsAre("$uri", "$uri.html", "/app.php?r=$uri&$args"));
+    EXPECT_EQ(config.server.io_threads, 3);
     EXPECT_EQ(config.server.request.max_body_size, 64u << 20);
     EXPECT_EQ(config.server.request.max_header_size, 4096u);
     EXPECT_EQ(config.server.timeouts.header_read, 500ms);
@@ -116,6 +119,9 @@ TEST_P(BadServerValueTest, NamesLineColumnAndKey) {
 INSTANTIATE_TEST_SUITE_P(
     ServerKeys, BadServerValueTest,
     ::testing::Values(
+        BadValue{"[server]\nio_threads = -1\n", "2:14: server.io_threads: must be >= 0, got -1"},
+        BadValue{"[server]\nio_threads = 5000\n",
+                 "2:14: server.io_threads: must be <= 1024, got 5000"},
         // Sizes.
         BadValue{"[server.request]\nmax_body_size = 0\n",
                  "2:17: server.request.max_body_size: must be a positive size, got 0"},
@@ -226,6 +232,7 @@ TEST_F(ServerKeysTest, EnvironmentSetsTheNestedKeys) {
     const config::Config config =
         config::load({}, {
                              {"EPHPM_SERVER__FALLBACK", R"(["$uri", "=404"])"},
+                             {"EPHPM_SERVER__IO_THREADS", "2"},
                              {"EPHPM_SERVER__REQUEST__MAX_BODY_SIZE", "64M"},
                              {"EPHPM_SERVER__REQUEST__MAX_HEADER_SIZE", "2048"},
                              {"EPHPM_SERVER__TIMEOUTS__HEADER_READ", "5s"},
@@ -239,6 +246,7 @@ TEST_F(ServerKeysTest, EnvironmentSetsTheNestedKeys) {
                              {"EPHPM_SERVER__LOGGING__ACCESS_FORMAT", "json"},
                          });
     EXPECT_THAT(config.server.fallback, ElementsAre("$uri", "=404"));
+    EXPECT_EQ(config.server.io_threads, 2);
     EXPECT_EQ(config.server.request.max_body_size, 64u << 20);
     EXPECT_EQ(config.server.request.max_header_size, 2048u);
     EXPECT_EQ(config.server.timeouts.header_read, 5s);

@@ -34,6 +34,9 @@ std::string config_for(const std::filesystem::path& docroot, const std::string& 
            "document_root = \"" +
            docroot.native() +
            "\"\n"
+           // Two io threads: connections alternate between them, so every
+           // test also crosses threads (and shutdown must stop both).
+           "io_threads = 2\n"
            "\n[php]\n"
            "workers = 2\n"
            "max_execution_time = 10\n";
@@ -128,7 +131,7 @@ TEST_F(ServerE2E, BannerNamesAddressPhpAndWorkers) {
     EXPECT_NE(out.find("ePHPm "), std::string::npos) << out;
     EXPECT_NE(out.find("PHP 8.4."), std::string::npos) << out;
     EXPECT_NE(out.find("ZTS"), std::string::npos) << out;
-    EXPECT_NE(out.find("2 worker threads"), std::string::npos) << out;
+    EXPECT_NE(out.find("2 worker threads, 2 io threads"), std::string::npos) << out;
     EXPECT_NE(out.find(site_->path().native()), std::string::npos) << out;
 }
 
@@ -612,6 +615,25 @@ TEST_F(ServerLifecycle, SigtermLetsTheInFlightRequestFinishThenExitsZero) {
     EXPECT_NE(server.output().find("SIGTERM received"), std::string::npos) << server.output();
     // Gone: nothing listens any more.
     EXPECT_EQ(curl({"--max-time", "2", server.url("/hello.php")}).curl_exit, 7);
+}
+
+TEST_F(ServerLifecycle, SigtermDrainsRequestsOnEveryIoThread) {
+    ServerProcess server(work_.path(), config_for(site_.path(), free_listen_address()));
+    ASSERT_TRUE(server.started()) << server.output();
+    // Consecutive connections go to different io threads.
+    auto first = std::async(std::launch::async, [&] { return curl({server.url("/sleep.php")}); });
+    auto second = std::async(std::launch::async, [&] { return curl({server.url("/sleep.php")}); });
+    ASSERT_TRUE(wait_for_marker()) << server.output();
+    std::this_thread::sleep_for(200ms); // both scripts are running (2 workers)
+
+    server.signal(SIGTERM);
+    for (auto* slow : {&first, &second}) {
+        const auto r = slow->get();
+        EXPECT_EQ(r.curl_exit, 0);
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(r.body, "slept");
+    }
+    EXPECT_EQ(server.wait_exit(15s), 0) << server.output();
 }
 
 TEST_F(ServerLifecycle, SecondSignalExitsImmediately) {

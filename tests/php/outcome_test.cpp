@@ -17,9 +17,9 @@ struct Ending {
     int sent_status;
 };
 
-Ending run(const std::string& fixture) {
+Ending run(const std::string& fixture, const std::string& query = {}) {
     CapturedResponse out;
-    auto result = single_thread_pool().execute(fixture_job(fixture, out));
+    auto result = single_thread_pool().execute(fixture_job(fixture, out, query));
     return {result, out.body, out.status};
 }
 
@@ -99,6 +99,25 @@ TEST(Outcome, MaxExecutionTimeIsWallClock) {
     EXPECT_EQ(end.body.find("not reached"), std::string::npos);
     EXPECT_LT(elapsed, std::chrono::milliseconds(2500)) << "sleep() ran past the limit";
     expect_thread_still_healthy();
+}
+
+// Each thread keeps one max_execution_time timer for all its requests (the
+// timer is not recreated per request): it must fire again after a timeout,
+// and a limit armed by one request must not fire in the next.
+TEST(Outcome, MaxExecutionTimeWorksOnEveryRequestOfAThread) {
+    for (int round = 0; round < 2; ++round) {
+        const auto start = std::chrono::steady_clock::now();
+        auto end = run("timeout_sleeping.php");
+        EXPECT_EQ(end.result.outcome, php::Outcome::timeout) << "round " << round;
+        EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2500))
+            << "round " << round;
+        expect_thread_still_healthy();
+    }
+    EXPECT_EQ(run("short_limit.php").body, "done");
+    // Longer than the 1 s limit the previous request set.
+    auto slow = run("sleep.php", "s=2");
+    EXPECT_EQ(slow.result.outcome, php::Outcome::ok);
+    EXPECT_EQ(slow.body, "slept");
 }
 
 TEST(Outcome, MemoryLimitIs500) {

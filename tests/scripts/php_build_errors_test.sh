@@ -73,7 +73,7 @@ if [ -z "$tarball" ]; then
 else
     top=$(tar -tJf "$tarball" | head -n1 | cut -d/ -f1)
     tar -xJf "$tarball" -C "$work" "$top/ext/opcache/config.m4" "$top/ext/opcache/ZendAccelerator.c" \
-        "$top/main/php_version.h"
+        "$top/Zend/zend_execute_API.c" "$top/main/php_version.h"
     printf '#!/bin/sh\necho "buildconf: simulated failure" >&2\nexit 1\n' >"$work/$top/buildconf"
     chmod +x "$work/$top/buildconf"
     EPHPM_PHP_SOURCE="$work/$top" expect_failure "failing build" "PHP build failed during: buildconf"

@@ -18,12 +18,22 @@ namespace ephpm::testing {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+
+config::ServerSettings root_settings() {
+    config::ServerSettings settings;
+    settings.document_root = "/";
+    return settings;
+}
+
+} // namespace
+
 Http2Server::Http2Server(server::Http2Handler handler, server::Http2Limits limits)
     : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+      site_(root_settings()),
       handler_(std::move(handler)),
       limits_(limits) {
     port_ = acceptor_.local_endpoint().port();
-    site_.document_root = "/";
     acceptor_.async_accept(
         asio::make_strand(io_), [this](boost::system::error_code ec, tcp::socket socket) {
             if (ec) return;

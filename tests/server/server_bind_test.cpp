@@ -19,7 +19,7 @@ config::Config settings_for(const std::string& listen) {
     return config;
 }
 
-constexpr ServerOptions kNoSignals{1, false};
+constexpr ServerOptions kNoSignals{false};
 
 TEST(ServerBind, PortZeroReportsTheRealPort) {
     Server server(settings_for("127.0.0.1:0"), kNoSignals);

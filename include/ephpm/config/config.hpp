@@ -49,6 +49,9 @@ struct ServerSettings {
     // Tried in order for a path that is not a file (try_files): "$uri" (a
     // file), "$uri/" (a directory), and last a URI to rewrite to internally.
     std::vector<std::string> fallback = {"$uri", "$uri/", "/index.php?$query_string"};
+    // Threads doing network I/O, HTTP parsing and static files (PHP runs on
+    // its own threads); 0: see default_io_thread_count().
+    int io_threads = 0;
     RequestSettings request;
     TimeoutSettings timeouts;
     StaticSettings static_files; // [server.static]

@@ -19,9 +19,15 @@
 namespace ephpm::server {
 
 struct ServerOptions {
-    int io_threads = 1;         // threads running the io_context
     bool handle_signals = true; // SIGINT/SIGTERM start the graceful stop
 };
+
+// [server] io_threads = 0: half the CPUs, at least one. The io threads
+// parse, route and write while the PHP threads (2 x CPUs by default) run
+// scripts; one io thread serves tens of thousands of small responses a
+// second, and on a 2-core machine a second one only takes CPU from PHP and
+// from the clients.
+int default_io_thread_count() noexcept;
 
 class Server {
 public:
@@ -37,6 +43,7 @@ public:
     // The address actually bound, e.g. "127.0.0.1:41234" when port 0 was
     // configured, "[::1]:8080" for IPv6.
     [[nodiscard]] std::string local_address() const;
+    [[nodiscard]] int io_thread_count() const;
 
     // Serves with `pool` until stopped and drained; returns on the calling
     // thread. Call once.
