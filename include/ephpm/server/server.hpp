@@ -22,11 +22,12 @@ struct ServerOptions {
     bool handle_signals = true; // SIGINT/SIGTERM start the graceful stop
 };
 
-// [server] io_threads = 0: half the CPUs, at least one. The io threads
-// parse, route and write while the PHP threads (2 x CPUs by default) run
-// scripts; one io thread serves tens of thousands of small responses a
-// second, and on a 2-core machine a second one only takes CPU from PHP and
-// from the clients.
+// [server] io_threads = 0: half the CPUs, at least one. The io threads share
+// the cores with the PHP threads (2 x CPUs by default), and scripts are where
+// a PHP site spends its CPU. Measured on 2 cores with 4 PHP threads, one io
+// thread against two: the HTML and include-heavy pages ran about 1.1x faster
+// with one, and hello.php's p99 was half; small static files ran 1.14x faster
+// with two (docs/benchmarks.md).
 int default_io_thread_count() noexcept;
 
 class Server {
