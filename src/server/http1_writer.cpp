@@ -38,6 +38,11 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // One read from a BodyStream becomes at most one chunk of this size.
 constexpr std::size_t kStreamChunk = 64 * 1024;
+// Files up to this size are sent with their head held back (MSG_MORE) to go
+// out together. Larger ones are not: measured on loopback, a 1 MiB file cost
+// twice the CPU with the head corked (512 KiB: 1.1x, 100 KiB and less: less
+// CPU with it).
+constexpr std::uint64_t kCorkedFileMax = 128 * 1024;
 // sendfile(2) bytes after which the loop yields to other connections on the
 // same thread (a fast local reader may never make the socket block).
 constexpr std::uint64_t kSendfileSlice = 8 * 1024 * 1024;
@@ -150,9 +155,10 @@ asio::awaitable<Http1Writer::Result> Http1Writer::write(Response& response, unsi
     const bool send_file = file != nullptr && framing == Framing::content_length && !response.head;
     std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(text)};
     // Most responses fit the socket buffer: try to send them at once, before
-    // paying for a timer and a suspension. A file's bytes follow the head
-    // (MSG_MORE), so a small file leaves in one segment, not two.
-    const auto sent = send_now(buffers, send_file ? MSG_MORE : 0);
+    // paying for a timer and a suspension. A small file's bytes follow the
+    // head (MSG_MORE), so it leaves in one segment, not two.
+    const bool cork = send_file && file->length <= kCorkedFileMax;
+    const auto sent = send_now(buffers, cork ? MSG_MORE : 0);
     bool failed = !sent.has_value();
     if (sent && *sent < head.size() + text.size()) {
         const std::size_t from_head = std::min(*sent, head.size());

@@ -68,7 +68,9 @@ Response serve_static_file(const Request& request, const std::filesystem::path& 
 
     beast::error_code ec;
     beast::file_posix handle;
-    handle.open(file.c_str(), beast::file_mode::scan, ec);
+    // `read`, not `scan`: scan adds a posix_fadvise call per file, and
+    // sendfile(2) reads ahead on its own.
+    handle.open(file.c_str(), beast::file_mode::read, ec);
     if (ec) {
         // The router saw a regular file; it vanished or is unreadable since.
         const bool gone = ec == beast::errc::no_such_file_or_directory;
