@@ -21,7 +21,8 @@ namespace ephpm::server {
 // What every request of the site shares; lives as long as the server and is
 // built once, so no request copies the document root or the index list.
 struct SiteContext {
-    // `settings.document_root` is normalised here (no trailing slash).
+    // `router.document_root` is `settings.document_root` normalised (no
+    // trailing slash).
     explicit SiteContext(config::ServerSettings server_settings);
     SiteContext(const SiteContext&) = delete;
     SiteContext& operator=(const SiteContext&) = delete;
