@@ -117,7 +117,7 @@ void Http2Session::begin_stream(std::int32_t id) {
     stream->context.site = &site_;
     stream->context.connection = &connection_;
     stream->context.stopping = &stopping_;
-    stream->context.aborted = stream->aborted;
+    stream->context.watch = stream.get();
     streams_[id] = std::move(stream);
 }
 

@@ -20,8 +20,15 @@
 
 namespace ephpm::server {
 
-struct Http2Stream {
+struct Http2Stream final : ClientWatch {
     explicit Http2Stream(std::int32_t stream_id) : id(stream_id) {}
+    Http2Stream(const Http2Stream&) = delete;
+    Http2Stream& operator=(const Http2Stream&) = delete;
+    ~Http2Stream() = default;
+
+    // A reset stream or a closed connection sets `aborted` (the session
+    // notices both without a read of its own), so watching is handing it out.
+    std::shared_ptr<std::atomic<bool>> watch_client() override { return aborted; }
 
     std::int32_t id;
 

@@ -21,7 +21,7 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     run.job =
         make_script_job(request, route, *context.connection, site.router.document_root.native());
     run.body = std::move(request.body()).into_source();
-    run.aborted = context.watch != nullptr ? context.watch->watch_client() : context.aborted;
+    run.aborted = context.watch->watch_client();
     if (const auto limit = site.settings.timeouts.request; limit.count() > 0) {
         run.deadline = std::chrono::steady_clock::now() + limit;
     }

@@ -35,9 +35,10 @@ struct SiteContext {
     AccessLog* access_log = nullptr; // null: access logging off
 };
 
-// A connection that notices, while a script runs, that its client went away
-// (HTTP/1.1 keeps a read pending on the socket for that). Started only for
-// scripts: a static response needs no watch and does not pay for one.
+// A connection (HTTP/1.1) or stream (HTTP/2) that notices, while a script
+// runs, that its client went away; HTTP/1.1 keeps a read pending on the
+// socket for that. Started only for scripts: a static response needs no
+// watch and does not pay for one.
 class ClientWatch {
 public:
     // Starts watching; returns this request's fresh abort flag, set when the
@@ -55,12 +56,10 @@ struct RequestContext {
     const ConnectionInfo* connection = nullptr;
     // Server shutting down: answer with Connection: close.
     const std::atomic<bool>* stopping = nullptr;
-    // This request's abort flag (fresh for each request): set by the
+    // Hands out a script's abort flag (fresh for each request): set by the
     // connection when the client goes away or the server gives up on it, and
     // by the PHP side when the request deadline passes. PHP sees it as a
-    // client that went away (connection_aborted()).
-    // Unused when `watch` is set: the watch hands out the flag.
-    std::shared_ptr<std::atomic<bool>> aborted;
+    // client that went away (connection_aborted()). Required for scripts.
     ClientWatch* watch = nullptr;
 };
 
