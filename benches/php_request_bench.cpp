@@ -61,13 +61,14 @@ BENCHMARK(BM_HelloOneThread)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_HelloAllThreads(benchmark::State& state) {
     const int threads = php::default_worker_count();
     const int batch = threads * 16;
+    const php::ScriptJob job = hello_job(); // borrowed by every submit: outlives the pool
     php::Pool pool(*g_runtime, {threads, static_cast<std::size_t>(batch)});
     std::mutex mutex;
     std::condition_variable done;
     for (auto _ : state) {
         int remaining = batch;
         for (int i = 0; i < batch; ++i) {
-            pool.try_submit(hello_job(), [&](php::ScriptResult) {
+            pool.try_submit(job, [&](php::ScriptResult) {
                 std::lock_guard lock(mutex);
                 if (--remaining == 0) done.notify_one();
             });

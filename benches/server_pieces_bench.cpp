@@ -6,7 +6,6 @@
 
 #include <benchmark/benchmark.h>
 
-#include <filesystem>
 #include <map>
 #include <string>
 #include <utility>
@@ -20,19 +19,18 @@
 namespace {
 
 using namespace ephpm::server;
-namespace fs = std::filesystem;
 
 // A document root in memory: routing cost without the file system's.
 class MapProbe final : public FileProbe {
 public:
-    explicit MapProbe(std::map<fs::path, FileKind> entries) : entries_(std::move(entries)) {}
-    FileKind kind(const fs::path& path) const noexcept override {
+    explicit MapProbe(std::map<std::string, FileKind> entries) : entries_(std::move(entries)) {}
+    FileKind kind(const std::string& path) const noexcept override {
         auto it = entries_.find(path);
         return it == entries_.end() ? FileKind::missing : it->second;
     }
 
 private:
-    std::map<fs::path, FileKind> entries_;
+    std::map<std::string, FileKind> entries_;
 };
 
 const std::string kRoot = "/srv/site";
@@ -109,7 +107,7 @@ BENCHMARK(BM_MakeScriptJob);
 // header (status line, Content-Type, Date, Content-Length, Connection).
 void BM_ErrorResponseHeader(benchmark::State& state) {
     const ReplyOptions options;
-    const std::string date = http_date_now();
+    const std::string date(http_date_now());
     for (auto _ : state) {
         Response response = error_response(404, options);
         const Framing framing = framing_for(response, 11);

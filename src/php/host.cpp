@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
 #include <span>
+#include <vector>
 
 namespace ephpm::php {
 namespace {
@@ -68,14 +70,22 @@ void HostRequest::send_headers(void* ctx, int status, const ephpm_header* header
     self->status_ = status;
     self->headers_sent_ = true;
     if (self->job_.sink == nullptr) return;
-    std::vector<HeaderView> views;
-    try {
-        views.reserve(count);
-    } catch (...) {
-        return; // out of memory: the response goes out without headers
+    // The usual handful of headers is viewed from the stack; only a script
+    // sending more than that costs an allocation.
+    std::array<HeaderView, 32> on_stack;
+    std::vector<HeaderView> on_heap;
+    std::span<HeaderView> views(on_stack.data(), count);
+    if (count > on_stack.size()) {
+        try {
+            on_heap.resize(count);
+        } catch (...) {
+            return; // out of memory: the response goes out without headers
+        }
+        views = on_heap;
     }
-    for (const auto& h : std::span(headers, count)) {
-        views.push_back({{h.name.data, h.name.len}, {h.value.data, h.value.len}});
+    for (std::size_t i = 0; i < count; ++i) {
+        views[i] = {{headers[i].name.data, headers[i].name.len},
+                    {headers[i].value.data, headers[i].value.len}};
     }
     self->job_.sink->on_headers(status, views);
 }

@@ -103,7 +103,7 @@ php::ScriptJob make_script_job(const Request& request, const Route& route,
     // rewritten query, but REQUEST_URI stays what the client asked for.
     job.query_string =
         route.rewritten_query ? *route.rewritten_query : std::string(split_target(target).query);
-    job.script_filename = route.file.native();
+    job.script_filename = route.file;
 
     auto& vars = job.server_vars;
     // One allocation for the list: the headers plus the fixed variables below.

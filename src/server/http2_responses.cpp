@@ -68,7 +68,7 @@ void Http2Session::submit(Http2Stream& stream, Response response) {
         has_date = has_date || name == "date";
         fields.emplace_back(std::move(name), std::string(field.value()));
     }
-    if (!has_date) fields.emplace_back("date", http_date_now());
+    if (!has_date) fields.emplace_back("date", std::string(http_date_now()));
 
     const bool with_body = body_allowed(response.status);
     std::optional<std::uint64_t> length = response.content_length;

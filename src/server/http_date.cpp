@@ -36,16 +36,18 @@ std::string format_http_date(std::time_t time) {
     return buffer.data();
 }
 
-std::string http_date_now() {
+std::string_view http_date_now() {
     // One cache per io thread: no locking, and each thread's copy is fresh.
-    thread_local std::time_t cached_time = 0;
-    thread_local std::string cached;
+    // A fixed array, not a std::string, so a response costs no allocation.
+    thread_local std::time_t cached_time = -1;
+    thread_local std::array<char, 29> cached{};
     const std::time_t now = std::time(nullptr);
     if (now != cached_time) {
-        cached = format_http_date(now);
+        const std::string text = format_http_date(now);
+        text.copy(cached.data(), cached.size());
         cached_time = now;
     }
-    return cached;
+    return {cached.data(), cached.size()};
 }
 
 std::optional<std::time_t> parse_http_date(std::string_view text) {

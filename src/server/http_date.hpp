@@ -11,9 +11,10 @@ namespace ephpm::server {
 
 std::string format_http_date(std::time_t time);
 
-// The current time, formatted; cached per second because every response
-// carries it.
-std::string http_date_now();
+// The current time, formatted; cached per second and per thread because
+// every response carries it. The view stays valid on this thread until the
+// next call.
+std::string_view http_date_now();
 
 // Parses IMF-fixdate only (the form RFC 9110 requires senders to use);
 // nullopt for anything else, which callers treat as "no condition".

@@ -27,15 +27,16 @@ bool is_framing_header(std::string_view name) {
 }
 
 // Status and end-to-end headers as the script sent them.
-Response script_head(PhpResponseStream::Head head, std::string* script_length) {
+Response script_head(const PhpResponseStream::Head& head, std::string* script_length) {
     Response response;
     response.status = static_cast<unsigned>(head.status);
     if (head.status < 100 || head.status > 999) response.status = 500;
-    for (auto& [name, value] : head.headers) {
+    for (const auto& field : head.fields) {
+        const std::string_view name = head.name(field);
         if (!is_framing_header(name)) {
-            response.fields.insert(name, value);
+            response.fields.insert(name, head.value(field));
         } else if (boost::beast::iequals(name, "content-length")) {
-            *script_length = std::move(value);
+            *script_length = head.value(field);
         }
     }
     return response;
@@ -85,7 +86,7 @@ asio::awaitable<Response> run_php_script(PhpRun run, const ReplyOptions& options
         co_return error_response(static_cast<unsigned>(php::http_status_for(result)), options);
     }
     std::string script_length; // a Content-Length the script set itself
-    Response response = script_head(std::move(head), &script_length);
+    Response response = script_head(head, &script_length);
     if (options.head) {
         // PHP discards the body of a HEAD request itself, so our length (0)
         // says nothing about the GET; only the script's own Content-Length,

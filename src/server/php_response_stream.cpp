@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -14,6 +16,29 @@ namespace ephpm::server {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// Enough for what PHP sends by default and a few application headers.
+constexpr std::size_t kHeadBytesReserved = 512;
+constexpr std::size_t kHeadFieldsReserved = 8;
+
+// Posts with the operation's memory taken from `slot`. On the io_context's
+// own executor type that is the only allocation; the type-erased executor
+// would wrap the handler once more, with malloc.
+template <typename Handler>
+void post_from_php_thread(const asio::any_io_executor& executor, HandlerSlot& slot,
+                          Handler&& handler) {
+    auto bound =
+        asio::bind_allocator(HandlerSlotAllocator<void>(slot), std::forward<Handler>(handler));
+    if (const auto* io = executor.target<asio::io_context::executor_type>()) {
+        asio::post(*io, std::move(bound));
+    } else {
+        asio::post(executor, std::move(bound));
+    }
+}
+
+} // namespace
+
 PhpResponseStream::PhpResponseStream(asio::any_io_executor executor,
                                      std::shared_ptr<std::atomic<bool>> aborted,
                                      std::optional<Clock::time_point> deadline,
@@ -22,21 +47,24 @@ PhpResponseStream::PhpResponseStream(asio::any_io_executor executor,
       aborted_(std::move(aborted)),
       deadline_(deadline),
       request_body_(std::move(request_body)),
-      timer_(executor_) {}
+      timer_(executor_) {
+    head_.bytes.reserve(kHeadBytesReserved);
+    head_.fields.reserve(kHeadFieldsReserved);
+}
 
 PhpResponseStream::~PhpResponseStream() = default;
 
 bool PhpResponseStream::submit(php::Pool& pool, php::ScriptJob job) {
-    job.sink = this;
-    job.body = request_body_.get();
-    job.aborted = aborted_;
+    job_ = std::move(job);
+    job_.sink = this;
+    job_.body = request_body_.get();
+    job_.aborted = aborted_;
     // Counts as outstanding work, so io_context::run() cannot return while
     // PHP still runs the request.
     work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
     self_ = shared_from_this();
     PhpResponseStream* raw = this;
-    if (pool.try_submit(std::move(job),
-                        [raw](php::ScriptResult result) noexcept { raw->complete(result); })) {
+    if (pool.try_submit(job_, [raw](php::ScriptResult result) noexcept { raw->complete(result); })) {
         return true;
     }
     self_.reset();
@@ -58,8 +86,9 @@ void PhpResponseStream::complete(const php::ScriptResult& result) noexcept {
     // The one post every request makes. It carries the last reference this
     // thread held, so the object is destroyed on the io side.
     try {
-        auto executor = executor_;
-        asio::post(executor, [keep = std::move(keep)] { keep->on_wake(true); });
+        PhpResponseStream* self = keep.get();
+        post_from_php_thread(self->executor_, self->slot_,
+                             [keep = std::move(keep)] { keep->on_wake(true); });
     } catch (const std::exception& e) {
         spdlog::critical("cannot hand a PHP result back: {}", e.what());
     }
@@ -67,7 +96,7 @@ void PhpResponseStream::complete(const php::ScriptResult& result) noexcept {
 
 void PhpResponseStream::post_wake() noexcept {
     try {
-        asio::post(executor_, [self = shared_from_this()] { self->on_wake(false); });
+        post_from_php_thread(executor_, slot_, [self = shared_from_this()] { self->on_wake(false); });
     } catch (const std::exception& e) {
         spdlog::critical("cannot wake a connection: {}", e.what());
     }
@@ -128,8 +157,11 @@ void PhpResponseStream::on_headers(int status, std::span<const php::HeaderView> 
     head_.status = status;
     head_.headers_sent = true;
     try {
-        head_.headers.reserve(list.size());
-        for (const auto& h : list) head_.headers.emplace_back(h.name, h.value);
+        for (const auto& h : list) {
+            const std::size_t at = head_.bytes.size();
+            head_.bytes.append(h.name).append(h.value);
+            head_.fields.push_back({at, h.name.size(), at + h.name.size(), h.value.size()});
+        }
     } catch (...) {
         // Out of memory: the response goes out with the headers we have.
     }

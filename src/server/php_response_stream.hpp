@@ -30,11 +30,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
+#include <string_view>
 #include <vector>
 
 #include "ephpm/php/pool.hpp"
 #include "ephpm/php/script.hpp"
+#include "server/handler_slot.hpp"
 #include "server/response.hpp"
 
 namespace ephpm::server {
@@ -75,10 +76,26 @@ public:
     // io side, after wait_for_response: status and headers as PHP sent them
     // (headers_sent false: PHP sent none), the result (once finished), and
     // the whole body for the fast path.
+    //
+    // The headers are one buffer of names and values back to back, which
+    // the constructor reserves on the io side: PHP fills it without
+    // allocating (for a usual head), so no memory allocated on the PHP
+    // thread is freed on the io thread.
     struct Head {
+        struct Field {
+            std::size_t name_at, name_size, value_at, value_size;
+        };
         bool headers_sent = false;
         int status = 0;
-        std::vector<std::pair<std::string, std::string>> headers;
+        std::string bytes;
+        std::vector<Field> fields;
+
+        [[nodiscard]] std::string_view name(const Field& f) const {
+            return std::string_view(bytes).substr(f.name_at, f.name_size);
+        }
+        [[nodiscard]] std::string_view value(const Field& f) const {
+            return std::string_view(bytes).substr(f.value_at, f.value_size);
+        }
     };
     Head take_head();
     [[nodiscard]] php::ScriptResult result();
@@ -109,6 +126,9 @@ private:
     std::shared_ptr<std::atomic<bool>> aborted_;
     std::optional<Clock::time_point> deadline_;
     std::unique_ptr<php::BodySource> request_body_;
+    // Lent to the pool from submit() until the script ended; freed with this
+    // object, on the io side.
+    php::ScriptJob job_;
 
     // Shared with the PHP thread, under mutex_.
     std::mutex mutex_;
@@ -125,6 +145,9 @@ private:
     std::shared_ptr<PhpResponseStream> self_;
     // Outstanding work on the io_context while PHP runs.
     boost::asio::any_io_executor work_;
+    // Memory for the wake-ups posted to the io side (PHP thread allocates,
+    // io side frees).
+    HandlerSlot slot_;
 
     // io side only.
     boost::asio::steady_timer timer_;

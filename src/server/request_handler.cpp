@@ -4,6 +4,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include <array>
+#include <filesystem>
 
 #include "server/php_exchange.hpp"
 #include "server/responses.hpp"
@@ -19,7 +20,7 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     PhpRun run;
     run.pool = site.pool;
     run.job =
-        make_script_job(request, route, *context.connection, site.router.document_root.native());
+        make_script_job(request, route, *context.connection, site.router.document_root);
     run.body = std::move(request.body()).into_source();
     run.aborted = context.watch->watch_client();
     if (const auto limit = site.settings.timeouts.request; limit.count() > 0) {
@@ -35,7 +36,7 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
 
 // "/srv/www/" and "/srv/www/." both mean "/srv/www": the router and
 // SCRIPT_FILENAME join paths to it.
-std::filesystem::path clean_root(const std::string& root) {
+std::string clean_root(const std::string& root) {
     std::filesystem::path path = std::filesystem::path(root).lexically_normal();
     std::string text = path.native();
     while (text.size() > 1 && text.back() == '/') text.pop_back();

@@ -1,9 +1,10 @@
 #include "server/router.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
 #include <cerrno>
 #include <optional>
-#include <system_error>
 
 #include "server/uri.hpp"
 
@@ -12,25 +13,17 @@ namespace {
 
 class SystemFileProbe final : public FileProbe {
 public:
-    [[nodiscard]] FileKind kind(const std::filesystem::path& path) const noexcept override {
-        std::error_code ec;
-        auto status = std::filesystem::status(path, ec);
-        if (ec) {
-            const int code = ec.value();
-            bool absent = status.type() == std::filesystem::file_type::not_found ||
-                          code == ENOENT || code == ENOTDIR || code == ENAMETOOLONG;
+    [[nodiscard]] FileKind kind(const std::string& path) const noexcept override {
+        // stat(2) itself: std::filesystem::status would first copy the path
+        // into a std::filesystem::path, split into components, per probe.
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0) {
+            const bool absent = errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG;
             return absent ? FileKind::missing : FileKind::other; // e.g. EACCES, ELOOP
         }
-        switch (status.type()) {
-            case std::filesystem::file_type::regular:
-                return FileKind::regular;
-            case std::filesystem::file_type::directory:
-                return FileKind::directory;
-            case std::filesystem::file_type::not_found:
-                return FileKind::missing;
-            default:
-                return FileKind::other;
-        }
+        if (S_ISREG(st.st_mode)) return FileKind::regular;
+        if (S_ISDIR(st.st_mode)) return FileKind::directory;
+        return FileKind::other;
     }
 };
 
@@ -45,41 +38,49 @@ Route error(int status) {
     return r;
 }
 
-Route php_script(const std::filesystem::path& file, std::string script_name,
-                 std::string path_info) {
+Route php_script(std::string file, std::string script_name, std::string path_info) {
     Route r;
     r.kind = RouteKind::php_script;
-    r.file = file;
+    r.file = std::move(file);
     r.script_name = std::move(script_name);
     r.path_info = std::move(path_info);
     return r;
 }
 
-Route static_file(const std::filesystem::path& file, std::string_view name) {
+Route static_file(std::string file, std::string_view name) {
     if (is_php_source_name(name)) return error(403);
     Route r;
     r.kind = RouteKind::static_file;
-    r.file = file;
+    r.file = std::move(file);
     return r;
 }
 
-std::filesystem::path under_root(const Site& site, const std::vector<std::string>& segments,
-                                 std::size_t count) {
-    std::filesystem::path path = site.document_root;
-    for (std::size_t i = 0; i < count; ++i) path /= segments[i];
+// The root and the first `count` segments, joined with '/'. Segments are
+// decoded and normalised (no "", "." or ".."), so plain joining is exact.
+std::string under_root(const Site& site, const std::vector<std::string>& segments,
+                       std::size_t count) {
+    std::size_t size = site.document_root.size();
+    for (std::size_t i = 0; i < count; ++i) size += 1 + segments[i].size();
+    std::string path;
+    path.reserve(size);
+    path += site.document_root;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (path.empty() || path.back() != '/') path += '/';
+        path += segments[i];
+    }
     return path;
 }
 
 // A directory that matched with the trailing slash: index_files in order.
 // `dir_path` is its URL path ("/docs/"), for SCRIPT_NAME.
-Route directory_index(const Site& site, const std::filesystem::path& dir,
-                      const std::string& dir_path, const FileProbe& probe) {
+Route directory_index(const Site& site, const std::string& dir, const std::string& dir_path,
+                      const FileProbe& probe) {
     for (const std::string& index : site.index_files) {
         // The loader should refuse such names; never let one escape the dir.
         if (index.empty() || index.front() == '.' || index.find('/') != std::string::npos) {
             continue;
         }
-        const std::filesystem::path candidate = dir / index;
+        const std::string candidate = dir.ends_with('/') ? dir + index : dir + '/' + index;
         if (probe.kind(candidate) != FileKind::regular) continue;
         if (ends_with_php(index)) return php_script(candidate, dir_path + index, "");
         if (is_php_source_name(index)) continue;
@@ -108,15 +109,16 @@ std::optional<Route> try_path(const Site& site, const Candidate& candidate,
                               const DecodedPath& request, std::string_view query,
                               const FileProbe& probe) {
     const auto& segments = candidate.segments;
-    const std::filesystem::path full = under_root(site, segments, segments.size());
+    std::string full = under_root(site, segments, segments.size());
     switch (probe.kind(full)) {
         case FileKind::regular: {
             if (candidate.directory || segments.empty()) return std::nullopt; // "/file.txt/"
             const std::string& name = segments.back();
             if (ends_with_php(name)) {
-                return php_script(full, join_path(segments, 0, segments.size(), false), "");
+                return php_script(std::move(full), join_path(segments, 0, segments.size(), false),
+                                  "");
             }
-            return static_file(full, name);
+            return static_file(std::move(full), name);
         }
         case FileKind::directory: {
             if (!candidate.directory) return std::nullopt;
@@ -225,13 +227,14 @@ Route route_decoded(const DecodedPath& decoded, std::string_view query, const Si
     // Rule 3.
     for (std::size_t i = 0; i < segments.size(); ++i) {
         if (!ends_with_php(segments[i])) continue;
-        const std::filesystem::path script = under_root(site, segments, i + 1);
+        std::string script = under_root(site, segments, i + 1);
         if (probe.kind(script) != FileKind::regular) continue;
         const bool last = i + 1 == segments.size();
         std::string path_info =
             last ? (decoded.trailing_slash ? "/" : "")
                  : join_path(segments, i + 1, segments.size(), decoded.trailing_slash);
-        return php_script(script, join_path(segments, 0, i + 1, false), std::move(path_info));
+        return php_script(std::move(script), join_path(segments, 0, i + 1, false),
+                          std::move(path_info));
     }
 
     const std::string uri = join_path(segments, 0, segments.size(), decoded.trailing_slash);

@@ -40,7 +40,6 @@
 // can create them already controls the site. The guarantee here is that the
 // URL alone can never name a path outside document_root.
 
-#include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,10 +55,10 @@ class FileProbe {
 public:
     virtual ~FileProbe() = default;
     // Follows symlinks. "missing" also covers ENOTDIR ("/file.txt/x").
-    [[nodiscard]] virtual FileKind kind(const std::filesystem::path& path) const noexcept = 0;
+    [[nodiscard]] virtual FileKind kind(const std::string& path) const noexcept = 0;
 };
 
-// The real file system (std::filesystem::status).
+// The real file system (stat(2)).
 const FileProbe& system_file_probe() noexcept;
 
 enum class RouteKind { static_file, php_script, redirect, error };
@@ -67,7 +66,7 @@ enum class RouteKind { static_file, php_script, redirect, error };
 struct Route {
     RouteKind kind = RouteKind::error;
     int status = 0;             // error: 400, 403, 404 or a fallback "=CODE"; redirect: 301
-    std::filesystem::path file; // static_file and php_script: absolute path
+    std::string file;           // static_file and php_script: absolute path
     std::string script_name;    // php_script: "/index.php" (decoded)
     std::string path_info;      // php_script: "/a/b" (decoded), "" when none
     std::string location;       // redirect: encoded path with '/', plus "?query"
@@ -81,7 +80,7 @@ struct Route {
 std::span<const std::string> default_fallback() noexcept;
 
 struct Site {
-    std::filesystem::path document_root; // absolute
+    std::string document_root; // absolute, no trailing '/' (but "/" itself)
     std::span<const std::string> index_files;
     // Validated by the config loader; an entry the router cannot use is skipped.
     std::span<const std::string> fallback = default_fallback();

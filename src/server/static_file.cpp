@@ -57,7 +57,7 @@ bool if_none_match_matches(std::string_view header, std::string_view etag) {
     return false;
 }
 
-Response serve_static_file(const Request& request, const std::filesystem::path& file,
+Response serve_static_file(const Request& request, const std::string& file,
                            const ReplyOptions& options, const config::StaticSettings& settings) {
     const auto method = request.method();
     if (method != http::verb::get && method != http::verb::head) {
@@ -85,7 +85,7 @@ Response serve_static_file(const Request& request, const std::filesystem::path& 
     const std::string etag =
         settings.etag ? weak_etag(size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec) : std::string{};
     const std::string last_modified = format_http_date(st.st_mtim.tv_sec);
-    const auto content_type = content_type_for(file.filename().native());
+    const auto content_type = content_type_for(std::string_view(file).substr(file.rfind('/') + 1));
 
     Response response;
     auto set_validators = [&] {

@@ -10,7 +10,6 @@
 // and can turn ETags off (then If-None-Match is ignored as well).
 
 #include <cstdint>
-#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -21,7 +20,7 @@
 
 namespace ephpm::server {
 
-Response serve_static_file(const Request& request, const std::filesystem::path& file,
+Response serve_static_file(const Request& request, const std::string& file,
                            const ReplyOptions& options, const config::StaticSettings& settings);
 
 // W/"<size hex>-<mtime seconds hex>.<nanoseconds hex>"

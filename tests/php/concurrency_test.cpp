@@ -55,14 +55,16 @@ TEST(Concurrency, ASleepingScriptDoesNotHoldUpOthers) {
 TEST(Concurrency, AFullQueueIsOverloadNotAWait) {
     // Everything the jobs touch outlives the pool: its destructor still runs
     // the queued job, and a completion may still be inside set_value().
+    // The pool borrows submitted jobs, so they are declared before it too.
     CapturedResponse a, b, c;
     std::promise<void> first_done;
+    const php::ScriptJob running = fixture_job("started_then_sleep.php", a);
+    const php::ScriptJob queued = fixture_job("hello.php", b);
     php::Pool tiny(runtime(), {1, 1});
     // One job running (sleeping), one queued: the third does not fit.
-    ASSERT_TRUE(tiny.try_submit(fixture_job("started_then_sleep.php", a),
-                                [&](php::ScriptResult) { first_done.set_value(); }));
+    ASSERT_TRUE(tiny.try_submit(running, [&](php::ScriptResult) { first_done.set_value(); }));
     ASSERT_TRUE(a.wait_for_output(10s)) << "the first job never started";
-    ASSERT_TRUE(tiny.try_submit(fixture_job("hello.php", b), {}));
+    ASSERT_TRUE(tiny.try_submit(queued, {}));
     auto overloaded = tiny.execute(fixture_job("hello.php", c));
     EXPECT_EQ(overloaded.outcome, php::Outcome::overloaded);
     EXPECT_EQ(php::http_status_for(overloaded), 503);
