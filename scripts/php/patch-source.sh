@@ -15,8 +15,8 @@
 #    processes using the cache cannot see this process's other threads, so a
 #    restart (opcache_reset(), a full cache) could free scripts that other
 #    threads are running. The patch counts threads instead, and drops the
-#    per-request fcntl() read lock, which under ZTS tells nobody anything
-#    (two system calls per request).
+#    per-request fcntl() read lock and the unlock-all at request end, which
+#    under ZTS tell nobody anything (three system calls per request).
 # 5. zts-timer-reuse.patch: each PHP thread keeps its max_execution_time
 #    timer and its SIGRTMIN handler from one request to the next, instead of
 #    creating and deleting the timer and re-installing the handler and the

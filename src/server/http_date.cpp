@@ -1,7 +1,7 @@
 #include "server/http_date.hpp"
 
+#include <algorithm>
 #include <array>
-#include <cstdio>
 
 namespace ephpm::server {
 namespace {
@@ -26,14 +26,25 @@ std::optional<int> number(std::string_view text, std::size_t pos, std::size_t di
 std::string format_http_date(std::time_t time) {
     std::tm tm{};
     gmtime_r(&time, &tm);
-    std::array<char, 40> buffer{};
-    // The C locale's %a/%b are the English names HTTP wants, but the
-    // process locale could differ: build the names ourselves.
-    std::snprintf(buffer.data(), buffer.size(), "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                  kDays[static_cast<std::size_t>(tm.tm_wday) % 7].data(), tm.tm_mday,
-                  kMonths[static_cast<std::size_t>(tm.tm_mon) % 12].data(), tm.tm_year + 1900,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return buffer.data();
+    // "Sun, 06 Nov 1994 08:49:37 GMT", digit by digit: every static file
+    // response carries one (Last-Modified), and snprintf cost more than the
+    // rest of it. The names are ours, not the locale's: HTTP wants English.
+    // Years outside 0..9999 are clamped; HTTP cannot say them anyway.
+    std::string out = "Sun, 00 Jan 0000 00:00:00 GMT";
+    auto two = [&](std::size_t at, int value) {
+        out[at] = static_cast<char>('0' + value / 10 % 10);
+        out[at + 1] = static_cast<char>('0' + value % 10);
+    };
+    out.replace(0, 3, kDays[static_cast<std::size_t>(tm.tm_wday) % 7]);
+    two(5, tm.tm_mday);
+    out.replace(8, 3, kMonths[static_cast<std::size_t>(tm.tm_mon) % 12]);
+    const int year = std::clamp(tm.tm_year + 1900, 0, 9999);
+    two(12, year / 100);
+    two(14, year % 100);
+    two(17, tm.tm_hour);
+    two(20, tm.tm_min);
+    two(23, tm.tm_sec);
+    return out;
 }
 
 std::string_view http_date_now() {

@@ -1,5 +1,6 @@
 #include "server/static_file.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <boost/beast/core/file_posix.hpp>
@@ -66,16 +67,15 @@ Response serve_static_file(const Request& request, const std::string& file,
         return finish(std::move(response), options);
     }
 
-    beast::error_code ec;
-    beast::file_posix handle;
-    // `read`, not `scan`: scan adds a posix_fadvise call per file, and
-    // sendfile(2) reads ahead on its own.
-    handle.open(file.c_str(), beast::file_mode::read, ec);
-    if (ec) {
+    // open(2) itself: Beast's file_posix::open adds a posix_fadvise call
+    // per file in every mode, and sendfile(2) reads ahead on its own.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
         // The router saw a regular file; it vanished or is unreadable since.
-        const bool gone = ec == beast::errc::no_such_file_or_directory;
-        return error_response(gone ? 404 : 403, options);
+        return error_response(errno == ENOENT || errno == ENOTDIR ? 404 : 403, options);
     }
+    beast::file_posix handle;
+    handle.native_handle(fd); // owns and closes it from here
     // fstat the open file, so size and mtime describe what we send.
     struct stat st {};
     if (::fstat(handle.native_handle(), &st) != 0 || !S_ISREG(st.st_mode)) {

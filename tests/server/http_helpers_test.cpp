@@ -11,6 +11,7 @@ namespace {
 TEST(HttpDate, FormatsImfFixdate) {
     EXPECT_EQ(format_http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
     EXPECT_EQ(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+    EXPECT_EQ(format_http_date(1700000000), "Tue, 14 Nov 2023 22:13:20 GMT");
 }
 
 TEST(HttpDate, ParsesWhatItFormats) {

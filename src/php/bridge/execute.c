@@ -8,6 +8,7 @@
 #include "main/php_main.h"
 #include "main/php_output.h"
 #include "main/php_variables.h"
+#include "Zend/zend_virtual_cwd.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -22,9 +23,34 @@ static void fill_request_info(const ephpm_request *request)
     SG(request_info).content_length = request->content_length > 0 ? request->content_length : 0;
     SG(request_info).path_translated = (char *)request->script_filename;
     SG(request_info).proto_num = 1001;
+    /* enter_script_directory() does the change of directory instead. */
+    SG(options) |= SAPI_OPTION_NO_CHDIR;
     SG(sapi_headers).http_response_code = 200;
     /* Fills PHP_AUTH_USER / PHP_AUTH_PW (Basic) or PHP_AUTH_DIGEST. */
     php_handle_auth_data(request->authorization);
+}
+
+/* The script's directory becomes the working directory, as with php-fpm.
+ * PHP's own change (php_execute_script) stat()s the directory when it enters
+ * it and again when it changes back, two system calls per request. Here the
+ * directory is known to exist (the router found the script in it), the path
+ * is resolved through the realpath cache, and nothing changes back: the
+ * request's virtual working directory is dropped when the request ends. */
+static void enter_script_directory(const char *script)
+{
+    const char *slash = strrchr(script, '/');
+    if (slash == NULL) {
+        return;
+    }
+    const size_t length = slash == script ? 1 : (size_t)(slash - script);
+    char directory[MAXPATHLEN];
+    if (length >= sizeof(directory)) {
+        return;
+    }
+    memcpy(directory, script, length);
+    directory[length] = '\0';
+    /* No verify function: no stat. On failure the state is left alone. */
+    virtual_file_ex(&CWDG(cwd), directory, NULL, CWD_REALPATH);
 }
 
 /* EG(exit_status) is reset when the request starts; PHP clears the last
@@ -85,6 +111,7 @@ void ephpm_execute(const ephpm_request *request, ephpm_result *result)
                 outcome = EPHPM_OUTCOME_NOT_FOUND;
             } else {
                 file.primary_script = 1;
+                enter_script_directory(request->script_filename);
                 php_execute_script(&file);
             }
             zend_destroy_file_handle(&file);
