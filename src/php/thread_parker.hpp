@@ -43,8 +43,8 @@ private:
     static constexpr std::uint32_t kSleeping = 2;
 
     void futex(int op, std::uint32_t value) noexcept {
-        ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), op, value, nullptr,
-                  nullptr, 0);
+        ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&state_), op, value, nullptr, nullptr,
+                  0);
     }
 
     static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));

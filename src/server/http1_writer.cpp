@@ -5,6 +5,7 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -43,6 +44,12 @@ constexpr std::size_t kStreamChunk = 64 * 1024;
 // twice the CPU with the head corked (512 KiB: 1.1x, 100 KiB and less: less
 // CPU with it).
 constexpr std::uint64_t kCorkedFileMax = 128 * 1024;
+// Files up to this size are read and sent with the head in one sendmsg
+// instead of sendfile(2): for a small file, sendfile's splice through an
+// internal pipe costs more than copying the bytes. Measured on loopback
+// (sender CPU per response): 1 KiB 1.1 against 2.1 µs, 8 KiB 2.5 against
+// 3.4-4.7 µs, even at 12-16 KiB.
+constexpr std::uint64_t kInlineFileMax = 8 * 1024;
 // sendfile(2) bytes after which the loop yields to other connections on the
 // same thread (a fast local reader may never make the socket block).
 constexpr std::uint64_t kSendfileSlice = 8 * 1024 * 1024;
@@ -61,6 +68,26 @@ std::string_view reason_for(unsigned status) {
     const auto reason = http::obsolete_reason(static_cast<http::status>(status));
     const std::string_view text(reason.data(), reason.size());
     return text.starts_with('<') ? std::string_view{} : text; // "<unknown-status>"
+}
+
+// The whole range of a small file, or false when it cannot be read in full
+// (a file that shrank since fstat is an error, as it is for sendfile).
+bool read_whole(const FileBody& file, std::string& out) {
+    out.resize(static_cast<std::size_t>(file.length));
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n = ::pread(file.file.native_handle(), out.data() + done, out.size() - done,
+                                  static_cast<off_t>(file.offset + done));
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            if (n == 0) spdlog::warn("static file shorter than its Content-Length; closing");
+            return false;
+        }
+    }
+    return true;
 }
 
 void append_decimal(std::string& out, std::uint64_t value) {
@@ -152,11 +179,20 @@ asio::awaitable<Http1Writer::Result> Http1Writer::write(Response& response, unsi
         text = *body;
     }
     auto* file = std::get_if<FileBody>(&response.body);
-    const bool send_file = file != nullptr && framing == Framing::content_length && !response.head;
+    bool send_file = file != nullptr && framing == Framing::content_length && !response.head;
+    std::string small_file;
+    if (send_file && file->length <= kInlineFileMax) {
+        if (!read_whole(*file, small_file)) {
+            result.close = true;
+            co_return result;
+        }
+        text = small_file;
+        send_file = false;
+    }
     std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(text)};
     // Most responses fit the socket buffer: try to send them at once, before
-    // paying for a timer and a suspension. A small file's bytes follow the
-    // head (MSG_MORE), so it leaves in one segment, not two.
+    // paying for a timer and a suspension. A file's bytes follow the head
+    // (MSG_MORE), so it leaves in one segment, not two.
     const bool cork = send_file && file->length <= kCorkedFileMax;
     const auto sent = send_now(buffers, cork ? MSG_MORE : 0);
     bool failed = !sent.has_value();

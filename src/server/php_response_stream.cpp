@@ -64,7 +64,8 @@ bool PhpResponseStream::submit(php::Pool& pool, php::ScriptJob job) {
     work_ = asio::prefer(executor_, asio::execution::outstanding_work.tracked);
     self_ = shared_from_this();
     PhpResponseStream* raw = this;
-    if (pool.try_submit(job_, [raw](php::ScriptResult result) noexcept { raw->complete(result); })) {
+    if (pool.try_submit(job_,
+                        [raw](php::ScriptResult result) noexcept { raw->complete(result); })) {
         return true;
     }
     self_.reset();
@@ -96,7 +97,8 @@ void PhpResponseStream::complete(const php::ScriptResult& result) noexcept {
 
 void PhpResponseStream::post_wake() noexcept {
     try {
-        post_from_php_thread(executor_, slot_, [self = shared_from_this()] { self->on_wake(false); });
+        post_from_php_thread(executor_, slot_,
+                             [self = shared_from_this()] { self->on_wake(false); });
     } catch (const std::exception& e) {
         spdlog::critical("cannot wake a connection: {}", e.what());
     }

@@ -19,8 +19,7 @@ boost::asio::awaitable<Response> run_php(Request request, const Route& route,
     const SiteContext& site = *context.site;
     PhpRun run;
     run.pool = site.pool;
-    run.job =
-        make_script_job(request, route, *context.connection, site.router.document_root);
+    run.job = make_script_job(request, route, *context.connection, site.router.document_root);
     run.body = std::move(request.body()).into_source();
     run.aborted = context.watch->watch_client();
     if (const auto limit = site.settings.timeouts.request; limit.count() > 0) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cerrno>
 #include <optional>
+#include <utility>
 
 #include "server/uri.hpp"
 
@@ -241,11 +242,11 @@ Route route_decoded(const DecodedPath& decoded, std::string_view query, const Si
     if (!use_chain) {
         // A rewritten target: itself, as a file or (with '/') a directory.
         const Candidate self{segments, decoded.trailing_slash || segments.empty()};
-        if (auto found = try_path(site, self, decoded, query, probe)) return *found;
+        if (auto found = try_path(site, self, decoded, query, probe)) return std::move(*found);
         if (!self.directory) {
             // "/docs" rewritten: a directory still gets its redirect.
             if (auto found = try_path(site, Candidate{segments, true}, decoded, query, probe)) {
-                return *found;
+                return std::move(*found);
             }
         }
         return error(404);
@@ -256,7 +257,8 @@ Route route_decoded(const DecodedPath& decoded, std::string_view query, const Si
     for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
         const auto candidate = candidate_for(chain[i], uri);
         if (!candidate) continue;
-        if (auto found = try_path(site, *candidate, decoded, query, probe)) return *found;
+        if (auto found = try_path(site, *candidate, decoded, query, probe))
+            return std::move(*found);
     }
     if (chain.empty()) return error(404);
     const std::string& last = chain.back();

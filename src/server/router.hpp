@@ -65,11 +65,11 @@ enum class RouteKind { static_file, php_script, redirect, error };
 
 struct Route {
     RouteKind kind = RouteKind::error;
-    int status = 0;             // error: 400, 403, 404 or a fallback "=CODE"; redirect: 301
-    std::string file;           // static_file and php_script: absolute path
-    std::string script_name;    // php_script: "/index.php" (decoded)
-    std::string path_info;      // php_script: "/a/b" (decoded), "" when none
-    std::string location;       // redirect: encoded path with '/', plus "?query"
+    int status = 0;          // error: 400, 403, 404 or a fallback "=CODE"; redirect: 301
+    std::string file;        // static_file and php_script: absolute path
+    std::string script_name; // php_script: "/index.php" (decoded)
+    std::string path_info;   // php_script: "/a/b" (decoded), "" when none
+    std::string location;    // redirect: encoded path with '/', plus "?query"
     // Set when the fallback chain rewrote the request internally: the
     // rewritten URI's query, which becomes QUERY_STRING.
     std::optional<std::string> rewritten_query;

@@ -13,6 +13,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -42,28 +43,42 @@ struct Received {
     std::string body;
 };
 
+// A fresh loopback connection with Http1Writer::write(response) spawned on
+// its server side; nothing runs until `io` does.
+struct WriterConnection {
+    asio::io_context io;
+    tcp::socket client{io};
+    std::optional<beast::tcp_stream> stream;
+    std::optional<server::Http1Writer::Result> result;
+
+    // `small_buffers`: 64 KiB socket buffers, so a large response fills them.
+    WriterConnection(server::Response& response, bool small_buffers) {
+        tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        client.connect(acceptor.local_endpoint());
+        tcp::socket accepted = acceptor.accept();
+        if (small_buffers) {
+            accepted.set_option(asio::socket_base::send_buffer_size(64 * 1024));
+            client.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
+        }
+        stream.emplace(std::move(accepted));
+        asio::co_spawn(
+            io,
+            [this, &response]() -> asio::awaitable<void> {
+                server::Http1Writer writer(*stream, 10s);
+                result = co_await writer.write(response, 11);
+            },
+            asio::detached);
+    }
+};
+
 // Writes `response` on the server side of a fresh connection while the
 // client waits a moment (so the server's send buffer fills) and then
 // reads the head and exactly Content-Length body bytes.
 std::pair<server::Http1Writer::Result, Received> exchange(server::Response& response) {
-    asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    tcp::socket client(io);
-    client.connect(acceptor.local_endpoint());
-    tcp::socket accepted = acceptor.accept();
-    accepted.set_option(asio::socket_base::send_buffer_size(64 * 1024));
-    client.set_option(asio::socket_base::receive_buffer_size(64 * 1024));
-    beast::tcp_stream stream(std::move(accepted));
-
-    std::optional<server::Http1Writer::Result> result;
-    asio::co_spawn(
-        io,
-        [&]() -> asio::awaitable<void> {
-            server::Http1Writer writer(stream, 10s);
-            result = co_await writer.write(response, 11);
-        },
-        asio::detached);
-    std::thread runner([&] { io.run(); });
+    WriterConnection connection(response, true);
+    auto& client = connection.client;
+    auto& result = connection.result;
+    std::thread runner([&] { connection.io.run(); });
 
     std::this_thread::sleep_for(50ms);
     Received received;
@@ -104,21 +119,29 @@ TEST(Http1Writer, StringBodyLargerThanTheSocketBufferArrivesWhole) {
     EXPECT_TRUE(received.body == body) << "body differs (" << received.body.size() << " bytes)";
 }
 
-TEST(Http1Writer, FileBodyFollowsItsHead) {
-    // A file range, so the offset matters as well as the order.
-    const std::string content = patterned(2 * 1024 * 1024);
+// `content` in a file, opened and already unlinked.
+server::FileBody temp_file(const std::string& content) {
     char path[] = "/tmp/ephpm-writer-test-XXXXXX";
     const int fd = ::mkstemp(path);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
     ::close(fd);
-
-    server::Response response;
     server::FileBody file;
     beast::error_code ec;
     file.file.open(path, beast::file_mode::scan, ec);
     ::unlink(path);
-    ASSERT_FALSE(ec) << ec.message();
+    EXPECT_FALSE(ec) << ec.message();
+    return file;
+}
+
+// A file range, so the offset matters as well as the order. Large files go
+// out with sendfile(2), small ones are read and sent with the head.
+class FileRange : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(FileRange, BodyFollowsItsHead) {
+    const std::string content = patterned(GetParam());
+    server::Response response;
+    server::FileBody file = temp_file(content);
     file.offset = 1000;
     file.length = content.size() - 3000;
     response.body = std::move(file);
@@ -130,6 +153,30 @@ TEST(Http1Writer, FileBodyFollowsItsHead) {
         << received.head;
     EXPECT_TRUE(received.body == content.substr(1000, content.size() - 3000))
         << "body differs (" << received.body.size() << " bytes)";
+}
+
+INSTANTIATE_TEST_SUITE_P(Http1Writer, FileRange,
+                         ::testing::Values(std::size_t{6 * 1024}, std::size_t{2 * 1024 * 1024}));
+
+TEST(Http1Writer, ASmallFileShorterThanItsLengthClosesWithoutAResponse) {
+    // The file shrank after fstat: nothing is sent (not even the head, whose
+    // Content-Length would be a lie), and the connection closes.
+    server::Response response;
+    server::FileBody file = temp_file(patterned(1000));
+    file.length = 2000;
+    response.body = std::move(file);
+
+    WriterConnection connection(response, false);
+    connection.io.run();
+    const auto& result = connection.result;
+    ASSERT_TRUE(result.has_value());
+    EXPECT_FALSE(result->ok);
+    EXPECT_TRUE(result->close);
+    connection.client.non_blocking(true);
+    std::array<char, 64> buffer{};
+    beast::error_code ec;
+    EXPECT_EQ(connection.client.read_some(asio::buffer(buffer), ec), 0u);
+    EXPECT_EQ(ec, asio::error::would_block) << "bytes were sent: " << ec.message();
 }
 
 } // namespace

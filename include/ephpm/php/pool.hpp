@@ -63,9 +63,9 @@ private:
     std::size_t capacity_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::mutex mutex_;
-    std::deque<Task> queue_;     // under mutex_
-    std::vector<Worker*> idle_;  // under mutex_: parked threads, most recent last
-    bool stopping_ = false;      // under mutex_
+    std::deque<Task> queue_;    // under mutex_
+    std::vector<Worker*> idle_; // under mutex_: parked threads, most recent last
+    bool stopping_ = false;     // under mutex_
     std::vector<std::thread> threads_;
 };
 
