@@ -74,8 +74,10 @@ void HostRequest::send_headers(void* ctx, int status, const ephpm_header* header
     // sending more than that costs an allocation.
     std::array<HeaderView, 32> on_stack;
     std::vector<HeaderView> on_heap;
-    std::span<HeaderView> views(on_stack.data(), count);
-    if (count > on_stack.size()) {
+    std::span<HeaderView> views;
+    if (count <= on_stack.size()) {
+        views = std::span(on_stack).first(count);
+    } else {
         try {
             on_heap.resize(count);
         } catch (...) {

@@ -222,16 +222,20 @@ asio::awaitable<Http1Writer::Result> Http1Writer::write(Response& response, unsi
     co_return result;
 }
 
-std::optional<std::size_t> Http1Writer::send_now(std::span<const asio::const_buffer> buffers,
-                                                 int flags) {
+bool Http1Writer::make_non_blocking() {
     auto& socket = stream_.socket();
     // Asio made the descriptor non-blocking with the first read; asking
     // again would cost an ioctl per response.
-    if (!socket.native_non_blocking()) {
-        beast::error_code ec;
-        socket.native_non_blocking(true, ec);
-        if (ec) return 0; // the asynchronous write will report it
-    }
+    if (socket.native_non_blocking()) return true;
+    beast::error_code ec;
+    socket.native_non_blocking(true, ec);
+    return !ec;
+}
+
+std::optional<std::size_t> Http1Writer::send_now(std::span<const asio::const_buffer> buffers,
+                                                 int flags) {
+    auto& socket = stream_.socket();
+    if (!make_non_blocking()) return 0; // the asynchronous write will report it
     std::array<iovec, 2> vectors{};
     std::size_t count = 0;
     for (const auto& buffer : buffers) {
@@ -263,11 +267,7 @@ asio::awaitable<bool> Http1Writer::wait_writable(Clock::time_point deadline) {
 
 asio::awaitable<bool> Http1Writer::write_file(FileBody& file, Result& result) {
     auto& socket = stream_.socket();
-    if (!socket.native_non_blocking()) {
-        beast::error_code ec;
-        socket.native_non_blocking(true, ec);
-        if (ec) co_return false;
-    }
+    if (!make_non_blocking()) co_return false;
     const int in = file.file.native_handle();
     auto offset = static_cast<off_t>(file.offset);
     std::uint64_t remaining = file.length;

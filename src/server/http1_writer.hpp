@@ -50,6 +50,9 @@ public:
     boost::asio::awaitable<Result> write(Response& response, unsigned version);
 
 private:
+    // The socket in non-blocking mode (a system call only the first time);
+    // false when that failed.
+    bool make_non_blocking();
     // One non-blocking sendmsg of up to two buffers: the bytes the socket
     // took (0 when it is full), or nullopt when the connection failed.
     std::optional<std::size_t> send_now(std::span<const boost::asio::const_buffer> buffers,
