@@ -12,6 +12,12 @@ CPU per request is user+sys time of every process of the server (the
 process tree, read from /proc/<pid>/stat) divided by the requests served in
 the cell: on a small shared machine it is steadier than requests/s, which
 also depends on how much CPU the load generator and other work took.
+
+Memory and start-up are measured with one server running at a time. PSS
+divides a shared library's pages among every process that maps it, so a
+server measured next to the others looks smaller by whatever it shares with
+them (php-fpm and Apache's mod_php map the same Debian PHP extensions and
+libraries: about 6 MiB). The load cells then run with every server up.
 """
 
 import argparse
@@ -167,13 +173,15 @@ class Server:
         return process_tree([p.pid for p in self.procs if p.poll() is None])
 
     def start(self, log_dir):
+        """Starts the processes; returns the seconds to the first 200."""
         began = time.monotonic()
+        self.procs = []
         for i, (argv, env) in enumerate(self.commands):
             out = open(log_dir / f"{self.slug()}-{i}.out", "wb")
             self.procs.append(
                 subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
                                  start_new_session=True))
-        self.startup_seconds = wait_for_200(self, began)
+        return wait_for_200(self, began)
 
     def stop(self):
         for p in self.procs:
@@ -536,7 +544,7 @@ def run_h2load(url, duration, connections, threads, tmp):
 class PeakSampler:
     """Samples a server's RSS/PSS while it is under load and keeps the peak."""
 
-    def __init__(self, server, interval=0.5):
+    def __init__(self, server, interval=0.25):
         self.server, self.interval = server, interval
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -556,17 +564,44 @@ class PeakSampler:
         self.thread.join()
 
 
-def run_cell(server, workload, args, tmp, post_script):
+def serves(server, workload):
+    return workload.kind in server.kinds and (workload.protocol != "h2"
+                                              or server.h2_port is not None)
+
+
+def load(server, workload, seconds, args, tmp, post_script):
     port = server.h2_port if workload.protocol == "h2" else server.port
     url = f"http://127.0.0.1:{port}{workload.path}"
+    if workload.protocol == "h2":
+        return run_h2load(url, seconds, args.connections, args.threads, tmp)
+    script = post_script if workload.post_bytes else None
+    return run_wrk(url, seconds, args.connections, args.threads, script)
+
+
+def measure_alone(server, workloads, args, tmp, post_script):
+    """Start-up time, idle memory (after one request per GET workload) and
+    peak memory (under a short run of every workload), with no other server
+    up; the server is stopped again afterwards."""
+    log(f"measuring {server.name} alone")
+    server.startup_seconds = server.start(tmp)
+    try:
+        for w in workloads:
+            if serves(server, w) and w.protocol == "h1" and not w.post_bytes:
+                http_get(server.port, w.path)
+        time.sleep(1)
+        server.idle = memory_kib(server.pids())
+        with PeakSampler(server):
+            for w in workloads:
+                if serves(server, w):
+                    load(server, w, args.warmup, args, tmp, post_script)
+    finally:
+        server.stop()
+
+
+def run_cell(server, workload, args, tmp, post_script):
     pids = server.pids()
     cpu_before = cpu_seconds(pids)
-    with PeakSampler(server):
-        if workload.protocol == "h2":
-            sample = run_h2load(url, args.duration, args.connections, args.threads, tmp)
-        else:
-            script = post_script if workload.post_bytes else None
-            sample = run_wrk(url, args.duration, args.connections, args.threads, script)
+    sample = load(server, workload, args.duration, args, tmp, post_script)
     cpu = cpu_seconds(server.pids() | pids) - cpu_before
     if sample.requests:
         sample.cpu_per_request = cpu / sample.requests
@@ -739,25 +774,19 @@ def main():
             servers.append(make_nginx_fpm(tmp, docroot, args.workers))
         if "apache" in wanted:
             servers.append(make_apache(tmp, docroot, args.workers))
-        # One at a time, so start-up times do not compete with each other.
+        for s in servers:
+            measure_alone(s, workloads, args, tmp, post_script)
+        # One at a time, so start-ups do not compete with each other.
         for s in servers:
             log(f"starting {s.name}")
             s.start(tmp)
         check_same_answers(servers, workloads)
-        time.sleep(1)
-        for s in servers:
-            s.idle = memory_kib(s.pids())
 
         raw = {}
         for w in workloads:
             for s in servers:
-                if w.kind not in s.kinds:
-                    continue
-                url_port = s.h2_port if w.protocol == "h2" else s.port
-                if url_port is None:
-                    raw.setdefault(w.name, {})[s.name] = None
-                    continue
-                raw.setdefault(w.name, {})[s.name] = []
+                if w.kind in s.kinds:
+                    raw.setdefault(w.name, {})[s.name] = [] if serves(s, w) else None
         # Warm-up: OPcache filled, page cache hot, pools at full size.
         for w in workloads:
             for s in servers:

@@ -39,11 +39,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // One read from a BodyStream becomes at most one chunk of this size.
 constexpr std::size_t kStreamChunk = 64 * 1024;
-// Files up to this size are sent with their head held back (MSG_MORE) to go
-// out together. Larger ones are not: measured on loopback, a 1 MiB file cost
-// twice the CPU with the head corked (512 KiB: 1.1x, 100 KiB and less: less
-// CPU with it).
-constexpr std::uint64_t kCorkedFileMax = 128 * 1024;
 // Files up to this size are read and sent with the head in one sendmsg
 // instead of sendfile(2): for a small file, sendfile's splice through an
 // internal pipe costs more than copying the bytes. Measured on loopback
@@ -191,10 +186,14 @@ asio::awaitable<Http1Writer::Result> Http1Writer::write(Response& response, unsi
     }
     std::array<asio::const_buffer, 2> buffers = {asio::buffer(head), asio::buffer(text)};
     // Most responses fit the socket buffer: try to send them at once, before
-    // paying for a timer and a suspension. A file's bytes follow the head
-    // (MSG_MORE), so it leaves in one segment, not two.
-    const bool cork = send_file && file->length <= kCorkedFileMax;
-    const auto sent = send_now(buffers, cork ? MSG_MORE : 0);
+    // paying for a timer and a suspension. A file's head is held back
+    // (MSG_MORE) for its bytes, so they leave together in full segments, as
+    // nginx's tcp_nopush does: on loopback this served 10-15 % more 256 KiB
+    // and 1 MiB responses per second than a head pushed on its own. The
+    // server's own CPU time doubles with it, but the machine's softirq time
+    // (charged to no process) falls by as much: the loopback's delivery
+    // work moves into the sender's system calls, it does not grow.
+    const auto sent = send_now(buffers, send_file ? MSG_MORE : 0);
     bool failed = !sent.has_value();
     if (sent && *sent < head.size() + text.size()) {
         const std::size_t from_head = std::min(*sent, head.size());
