@@ -265,13 +265,14 @@ def toml_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def ephpm_config(binary, tmp, docroot, port, workers):
+def ephpm_config(binary, tmp, docroot, port, workers, io_threads):
     overrides = ", ".join(
         f"[{toml_string(k)}, {toml_string(v)}]" for k, v in PHP_INI
         if k not in ("memory_limit", "max_execution_time", "opcache.validate_timestamps"))
     base = f"""[server]
 listen = "127.0.0.1:{port}"
 document_root = {toml_string(str(docroot))}
+io_threads = {io_threads}
 
 [php]
 workers = {workers}
@@ -296,9 +297,9 @@ ini_overrides = [{overrides}]
     raise RuntimeError(f"ephpm --check-config refused the config:\n{check.stderr}")
 
 
-def make_ephpm(binary, tmp, docroot, workers):
+def make_ephpm(binary, tmp, docroot, workers, io_threads):
     port = free_port()
-    conf, note = ephpm_config(binary, tmp, docroot, port, workers)
+    conf, note = ephpm_config(binary, tmp, docroot, port, workers, io_threads)
     return Server("ePHPm", port, port, ("php", "static"),
                   [([str(binary), "--config", str(conf)], dict(os.environ))], note=note)
 
@@ -593,7 +594,7 @@ def measure_alone(server, workloads, args, tmp, post_script):
         with PeakSampler(server):
             for w in workloads:
                 if serves(server, w):
-                    load(server, w, args.warmup, args, tmp, post_script)
+                    load(server, w, max(1, args.warmup), args, tmp, post_script)
     finally:
         server.stop()
 
@@ -717,7 +718,7 @@ def report(results, servers, args, notes):
                f"{max(args.threads, args.connections // 4)} connections × 4 streams), "
                f"{args.duration} s per cell after a {args.warmup} s warm-up, "
                f"{args.repeats} repeats (median; range = min–max), {args.workers} PHP workers "
-               f"per server, {os.cpu_count()} CPUs.")
+               f"per server, ePHPm io_threads {args.io_threads or 'default'}, {os.cpu_count()} CPUs.")
     for note in notes:
         out.append(f"Note: {note}")
     return "\n".join(out)
@@ -737,6 +738,8 @@ def parse_args():
     p.add_argument("--threads", type=int, default=2, help="load generator threads")
     p.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1),
                    help="PHP workers of every server (default: 2 x CPUs, ePHPm's default)")
+    p.add_argument("--io-threads", type=int, default=0,
+                   help="ePHPm's [server] io_threads (default: 0, ePHPm's own default)")
     p.add_argument("--only", help="comma-separated workload names (default: all)")
     p.add_argument("--servers", default="ephpm,nginx,apache")
     p.add_argument("--output", type=Path, help="also write the report here")
@@ -767,7 +770,8 @@ def main():
                                f'wrk.body = string.rep("x", {100 * 1024})\n')
         wanted = set(args.servers.split(","))
         if "ephpm" in wanted:
-            servers.append(make_ephpm(args.ephpm.resolve(), tmp, docroot, args.workers))
+            servers.append(make_ephpm(args.ephpm.resolve(), tmp, docroot, args.workers,
+                                      args.io_threads))
             if servers[-1].note:
                 notes.append(servers[-1].note)
         if "nginx" in wanted:
