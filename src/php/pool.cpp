@@ -5,6 +5,7 @@
 #include <future>
 
 #include "php/thread_parker.hpp"
+#include "thread_name.hpp"
 
 namespace ephpm::php {
 
@@ -25,6 +26,7 @@ Pool::Pool(const Runtime& runtime, PoolOptions options) : runtime_(runtime) {
     for (int i = 0; i < count; ++i) {
         workers_.push_back(std::make_unique<Worker>());
         threads_.emplace_back([this, &worker = *workers_.back()] { worker_loop(worker); });
+        name_thread(threads_.back(), "php-" + std::to_string(i));
     }
 }
 

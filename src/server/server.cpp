@@ -31,6 +31,7 @@
 #include "server/request_handler.hpp"
 #include "server/session.hpp"
 #include "server/signal_watcher.hpp"
+#include "thread_name.hpp"
 
 namespace ephpm::server {
 namespace {
@@ -123,6 +124,7 @@ public:
         std::vector<std::thread> extra;
         for (std::size_t i = 1; i < shards_.size(); ++i) {
             extra.emplace_back([shard = shards_[i].get()] { shard->run(); });
+            name_thread(extra.back(), "io-" + std::to_string(i));
         }
         shards_.front()->run();
         for (auto& thread : extra) thread.join();

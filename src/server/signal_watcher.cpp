@@ -4,12 +4,15 @@
 
 #include <csignal>
 
+#include "thread_name.hpp"
+
 namespace ephpm::server {
 
 SignalWatcher::SignalWatcher(Handler on_signal)
     : on_signal_(std::move(on_signal)), signals_(io_, SIGINT, SIGTERM) {
     wait_for_next();
     thread_ = std::thread([this] { io_.run(); });
+    name_thread(thread_, "signals");
 }
 
 SignalWatcher::~SignalWatcher() {

@@ -9,9 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -133,6 +135,34 @@ TEST_F(ServerE2E, BannerNamesAddressPhpAndWorkers) {
     EXPECT_NE(out.find("ZTS"), std::string::npos) << out;
     EXPECT_NE(out.find("2 worker threads, 2 io threads"), std::string::npos) << out;
     EXPECT_NE(out.find(site_->path().native()), std::string::npos) << out;
+}
+
+// The names of the server's threads (/proc/<pid>/task/*/comm).
+std::multiset<std::string> thread_names(int pid) {
+    std::multiset<std::string> names;
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        names.insert(name);
+    }
+    return names;
+}
+
+TEST_F(ServerE2E, ThreadsAreNamedByRole) {
+    // The config has 2 PHP workers and 2 io threads; io thread 0 is the
+    // main thread, which keeps the process's name. The second io thread
+    // starts after the banner: give it a moment.
+    const std::multiset<std::string> expected = {"ephpm", "ephpm-io-1", "ephpm-php-0",
+                                                 "ephpm-php-1", "ephpm-signals"};
+    std::multiset<std::string> names;
+    for (int i = 0; i < 100; ++i) {
+        names = thread_names(server_->pid());
+        if (names == expected) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(names, expected);
 }
 
 TEST_F(ServerE2E, RunsAPhpScript) {
