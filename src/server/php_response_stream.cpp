@@ -162,7 +162,7 @@ void PhpResponseStream::on_headers(int status, std::span<const php::HeaderView> 
         for (const auto& h : list) {
             const std::size_t at = head_.bytes.size();
             head_.bytes.append(h.name).append(h.value);
-            head_.fields.push_back({at, h.name.size(), at + h.name.size(), h.value.size()});
+            head_.fields.push_back({at, h.name.size(), h.value.size()});
         }
     } catch (...) {
         // Out of memory: the response goes out with the headers we have.

@@ -82,8 +82,8 @@ public:
     // allocating (for a usual head), so no memory allocated on the PHP
     // thread is freed on the io thread.
     struct Head {
-        struct Field {
-            std::size_t name_at, name_size, value_at, value_size;
+        struct Field { // the value follows the name
+            std::size_t name_at, name_size, value_size;
         };
         bool headers_sent = false;
         int status = 0;
@@ -94,7 +94,7 @@ public:
             return std::string_view(bytes).substr(f.name_at, f.name_size);
         }
         [[nodiscard]] std::string_view value(const Field& f) const {
-            return std::string_view(bytes).substr(f.value_at, f.value_size);
+            return std::string_view(bytes).substr(f.name_at + f.name_size, f.value_size);
         }
     };
     Head take_head();

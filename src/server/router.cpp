@@ -56,6 +56,13 @@ Route static_file(std::string file, std::string_view name) {
     return r;
 }
 
+// `name` appended to the directory `path`, with one '/' between them (the
+// document root "/" already ends with one).
+void append_name(std::string& path, std::string_view name) {
+    if (path.empty() || path.back() != '/') path += '/';
+    path += name;
+}
+
 // The root and the first `count` segments, joined with '/'. Segments are
 // decoded and normalised (no "", "." or ".."), so plain joining is exact.
 std::string under_root(const Site& site, const std::vector<std::string>& segments,
@@ -65,10 +72,7 @@ std::string under_root(const Site& site, const std::vector<std::string>& segment
     std::string path;
     path.reserve(size);
     path += site.document_root;
-    for (std::size_t i = 0; i < count; ++i) {
-        if (path.empty() || path.back() != '/') path += '/';
-        path += segments[i];
-    }
+    for (std::size_t i = 0; i < count; ++i) append_name(path, segments[i]);
     return path;
 }
 
@@ -81,11 +85,12 @@ Route directory_index(const Site& site, const std::string& dir, const std::strin
         if (index.empty() || index.front() == '.' || index.find('/') != std::string::npos) {
             continue;
         }
-        const std::string candidate = dir.ends_with('/') ? dir + index : dir + '/' + index;
+        std::string candidate = dir;
+        append_name(candidate, index);
         if (probe.kind(candidate) != FileKind::regular) continue;
-        if (ends_with_php(index)) return php_script(candidate, dir_path + index, "");
+        if (ends_with_php(index)) return php_script(std::move(candidate), dir_path + index, "");
         if (is_php_source_name(index)) continue;
-        return static_file(candidate, index);
+        return static_file(std::move(candidate), index);
     }
     return error(403);
 }
