@@ -276,7 +276,7 @@ asio::awaitable<bool> Http1Session::serve(Request request) {
     }
 
     Response response = co_await handle_request(std::move(request), context_);
-    Http1Writer writer(stream_, kWriteTimeout);
+    Http1Writer writer(stream_, kWriteTimeout, context_.site->sendfile_pool);
     const Http1Writer::Result written = co_await writer.write(response, version);
     if (!written.ok) aborted_->store(true);
     response = Response{}; // let go of the file or the PHP stream now

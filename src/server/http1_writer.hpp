@@ -17,6 +17,7 @@
 #include <string>
 
 #include "server/response.hpp"
+#include "server/sendfile_pool.hpp"
 
 namespace ephpm::server {
 
@@ -37,8 +38,10 @@ std::string format_response_head(const Response& response, unsigned version, Fra
 
 class Http1Writer {
 public:
-    Http1Writer(boost::beast::tcp_stream& stream, std::chrono::steady_clock::duration write_timeout)
-        : stream_(stream), write_timeout_(write_timeout) {}
+    // `offload`, when set, runs the sendfile(2) calls of large files.
+    Http1Writer(boost::beast::tcp_stream& stream, std::chrono::steady_clock::duration write_timeout,
+                SendfilePool* offload = nullptr)
+        : stream_(stream), write_timeout_(write_timeout), offload_(offload) {}
 
     struct Result {
         bool ok = false;    // the whole response went out
@@ -64,6 +67,7 @@ private:
 
     boost::beast::tcp_stream& stream_;
     std::chrono::steady_clock::duration write_timeout_;
+    SendfilePool* offload_;
 };
 
 } // namespace ephpm::server

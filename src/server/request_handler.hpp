@@ -15,6 +15,8 @@
 #include "server/http_types.hpp"
 #include "server/response.hpp"
 #include "server/router.hpp"
+#include "server/sendfile_pool.hpp"
+#include "server/static_file_cache.hpp"
 
 namespace ephpm::server {
 
@@ -32,7 +34,10 @@ struct SiteContext {
     // The router's view of the settings (spans into `settings`).
     const Site router;
     php::Pool* pool = nullptr;
-    AccessLog* access_log = nullptr; // null: access logging off
+    // Small static files, checked against the router's stat on every use.
+    mutable StaticFileCache static_files;
+    AccessLog* access_log = nullptr;       // null: access logging off
+    SendfilePool* sendfile_pool = nullptr; // null: io threads send files themselves
 };
 
 // A connection (HTTP/1.1) or stream (HTTP/2) that notices, while a script

@@ -15,6 +15,12 @@ namespace {
 class SystemFileProbe final : public FileProbe {
 public:
     [[nodiscard]] FileKind kind(const std::string& path) const noexcept override {
+        FileStamp ignored;
+        return inspect(path, ignored);
+    }
+
+    [[nodiscard]] FileKind inspect(const std::string& path,
+                                   FileStamp& stamp) const noexcept override {
         // stat(2) itself: std::filesystem::status would first copy the path
         // into a std::filesystem::path, split into components, per probe.
         struct stat st {};
@@ -22,7 +28,10 @@ public:
             const bool absent = errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG;
             return absent ? FileKind::missing : FileKind::other; // e.g. EACCES, ELOOP
         }
-        if (S_ISREG(st.st_mode)) return FileKind::regular;
+        if (S_ISREG(st.st_mode)) {
+            stamp = stamp_of(st);
+            return FileKind::regular;
+        }
         if (S_ISDIR(st.st_mode)) return FileKind::directory;
         return FileKind::other;
     }
@@ -48,11 +57,12 @@ Route php_script(std::string file, std::string script_name, std::string path_inf
     return r;
 }
 
-Route static_file(std::string file, std::string_view name) {
+Route static_file(std::string file, std::string_view name, const FileStamp& stamp) {
     if (is_php_source_name(name)) return error(403);
     Route r;
     r.kind = RouteKind::static_file;
     r.file = std::move(file);
+    r.stamp = stamp;
     return r;
 }
 
@@ -87,10 +97,11 @@ Route directory_index(const Site& site, const std::string& dir, const std::strin
         }
         std::string candidate = dir;
         append_name(candidate, index);
-        if (probe.kind(candidate) != FileKind::regular) continue;
+        FileStamp stamp;
+        if (probe.inspect(candidate, stamp) != FileKind::regular) continue;
         if (ends_with_php(index)) return php_script(std::move(candidate), dir_path + index, "");
         if (is_php_source_name(index)) continue;
-        return static_file(std::move(candidate), index);
+        return static_file(std::move(candidate), index, stamp);
     }
     return error(403);
 }
@@ -116,7 +127,8 @@ std::optional<Route> try_path(const Site& site, const Candidate& candidate,
                               const FileProbe& probe) {
     const auto& segments = candidate.segments;
     std::string full = under_root(site, segments, segments.size());
-    switch (probe.kind(full)) {
+    FileStamp stamp;
+    switch (probe.inspect(full, stamp)) {
         case FileKind::regular: {
             if (candidate.directory || segments.empty()) return std::nullopt; // "/file.txt/"
             const std::string& name = segments.back();
@@ -124,7 +136,7 @@ std::optional<Route> try_path(const Site& site, const Candidate& candidate,
                 return php_script(std::move(full), join_path(segments, 0, segments.size(), false),
                                   "");
             }
-            return static_file(std::move(full), name);
+            return static_file(std::move(full), name, stamp);
         }
         case FileKind::directory: {
             if (!candidate.directory) return std::nullopt;

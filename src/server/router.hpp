@@ -46,6 +46,7 @@
 #include <string_view>
 
 #include "ephpm/config/config.hpp"
+#include "server/file_stamp.hpp"
 
 namespace ephpm::server {
 
@@ -56,6 +57,13 @@ public:
     virtual ~FileProbe() = default;
     // Follows symlinks. "missing" also covers ENOTDIR ("/file.txt/x").
     [[nodiscard]] virtual FileKind kind(const std::string& path) const noexcept = 0;
+    // kind(), and the file's stamp when the probe has one: the static file
+    // cache checks its copy against the router's own stat(2), so a cached
+    // file costs no further system call.
+    [[nodiscard]] virtual FileKind inspect(const std::string& path,
+                                           FileStamp& /*stamp*/) const noexcept {
+        return kind(path);
+    }
 };
 
 // The real file system (stat(2)).
@@ -67,6 +75,7 @@ struct Route {
     RouteKind kind = RouteKind::error;
     int status = 0;          // error: 400, 403, 404 or a fallback "=CODE"; redirect: 301
     std::string file;        // static_file and php_script: absolute path
+    FileStamp stamp;         // static_file: what the probe saw of it
     std::string script_name; // php_script: "/index.php" (decoded)
     std::string path_info;   // php_script: "/a/b" (decoded), "" when none
     std::string location;    // redirect: encoded path with '/', plus "?query"

@@ -29,6 +29,7 @@
 #include "server/listen_address.hpp"
 #include "server/protocol_sniff.hpp"
 #include "server/request_handler.hpp"
+#include "server/sendfile_pool.hpp"
 #include "server/session.hpp"
 #include "server/signal_watcher.hpp"
 #include "thread_name.hpp"
@@ -90,6 +91,7 @@ public:
           grace_(control_),
           site_(config.server) {
         site_.access_log = access_log_.get();
+        site_.sendfile_pool = &sendfile_pool_;
         listen(site_.settings.listen);
         if (options_.handle_signals) {
             signals_.emplace([this](int signo, int count) { on_signal(signo, count); });
@@ -305,6 +307,9 @@ private:
     // Outlives every session (declared before the io_contexts and the
     // sessions that write to it).
     std::unique_ptr<AccessLog> access_log_;
+    // Its jobs hold work on the shards, so it is idle by the time they stop;
+    // declared before them all the same.
+    SendfilePool sendfile_pool_{0};
     // One io_context per io thread, each run by that thread alone. A
     // connection stays on the shard that accepted it, so its handlers never
     // run concurrently and need no strand; PHP threads post to its shard.

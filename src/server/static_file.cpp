@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <boost/beast/core/file_posix.hpp>
 
 #include <cerrno>
@@ -40,6 +41,24 @@ bool not_modified(const Request& request, std::string_view etag, std::time_t mti
     return false;
 }
 
+// All `size` bytes of the file from its start, or false when it has fewer.
+bool read_exactly(int fd, std::uint64_t size, std::string& out) {
+    out.resize(static_cast<std::size_t>(size));
+    std::size_t done = 0;
+    while (done < out.size()) {
+        const ssize_t n =
+            ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
+        if (n > 0) {
+            done += static_cast<std::size_t>(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 std::string weak_etag(std::uint64_t size, std::int64_t mtime_sec, long mtime_nsec) {
@@ -58,7 +77,7 @@ bool if_none_match_matches(std::string_view header, std::string_view etag) {
     return false;
 }
 
-Response serve_static_file(const Request& request, const std::string& file,
+Response serve_static_file(const Request& request, const StaticTarget& target,
                            const ReplyOptions& options, const config::StaticSettings& settings) {
     const auto method = request.method();
     if (method != http::verb::get && method != http::verb::head) {
@@ -67,25 +86,41 @@ Response serve_static_file(const Request& request, const std::string& file,
         return finish(std::move(response), options);
     }
 
-    // open(2) itself: Beast's file_posix::open adds a posix_fadvise call
-    // per file in every mode, and sendfile(2) reads ahead on its own.
-    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        // The router saw a regular file; it vanished or is unreadable since.
-        return error_response(errno == ENOENT || errno == ENOTDIR ? 404 : 403, options);
-    }
+    StaticFileCache* cache = target.cache;
+    std::shared_ptr<const StaticFileCache::Entry> cached;
+    if (cache != nullptr) cached = cache->find(target.file, target.stamp);
+
     beast::file_posix handle;
-    handle.native_handle(fd); // owns and closes it from here
-    // fstat the open file, so size and mtime describe what we send.
-    struct stat st {};
-    if (::fstat(handle.native_handle(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        return error_response(403, options);
+    FileStamp stamp;
+    std::int64_t opened_after = 0;
+    if (cached) {
+        stamp = cached->stamp;
+    } else {
+        if (cache != nullptr) opened_after = StaticFileCache::now_ns();
+        // open(2) itself: Beast's file_posix::open adds a posix_fadvise call
+        // per file in every mode, and sendfile(2) reads ahead on its own.
+        const int fd = ::open(target.file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            // The router saw a regular file; it vanished or is unreadable since.
+            return error_response(errno == ENOENT || errno == ENOTDIR ? 404 : 403, options);
+        }
+        handle.native_handle(fd); // owns and closes it from here
+        // fstat the open file, so size and mtime describe what we send.
+        struct stat st {};
+        if (::fstat(handle.native_handle(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            return error_response(403, options);
+        }
+        stamp = stamp_of(st);
     }
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    const std::string etag =
-        settings.etag ? weak_etag(size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec) : std::string{};
-    const std::string last_modified = format_http_date(st.st_mtim.tv_sec);
-    const auto content_type = content_type_for(std::string_view(file).substr(file.rfind('/') + 1));
+    const std::uint64_t size = stamp.size;
+    std::string etag;
+    if (settings.etag) {
+        etag = cached ? cached->etag : weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec);
+    }
+    const std::string last_modified =
+        cached ? cached->last_modified : format_http_date(stamp.mtime_sec);
+    const std::string_view file = target.file;
+    const auto content_type = content_type_for(file.substr(file.rfind('/') + 1));
 
     Response response;
     auto set_validators = [&] {
@@ -96,7 +131,7 @@ Response serve_static_file(const Request& request, const std::string& file,
     };
 
     // Conditional GET comes first: a cached copy needs no bytes at all.
-    if (not_modified(request, etag, st.st_mtim.tv_sec)) {
+    if (not_modified(request, etag, stamp.mtime_sec)) {
         response.status = 304;
         set_validators();
         return finish(std::move(response), options);
@@ -107,7 +142,7 @@ Response serve_static_file(const Request& request, const std::string& file,
         // A failed If-Range means "my partial copy is stale": send it all.
         auto if_range = request.find(http::field::if_range);
         if (if_range == request.end() ||
-            if_range_matches(if_range->value(), etag, st.st_mtim.tv_sec)) {
+            if_range_matches(if_range->value(), etag, stamp.mtime_sec)) {
             range = parse_byte_range(header->value(), size);
         }
     }
@@ -120,6 +155,7 @@ Response serve_static_file(const Request& request, const std::string& file,
     }
 
     const bool partial = range.kind == RangeKind::satisfiable;
+    const std::uint64_t offset = partial ? range.first : 0;
     const std::uint64_t length = partial ? range.length() : size;
     response.status = partial ? 206 : 200;
     response.fields.set(http::field::content_type, content_type);
@@ -129,12 +165,29 @@ Response serve_static_file(const Request& request, const std::string& file,
         response.fields.set(http::field::content_range,
                             fmt::format("bytes {}-{}/{}", range.first, range.last, size));
     }
-    // Also for a 200: exactly the fstat size that Content-Length announces.
+    // Also for a 200: exactly the size that Content-Length announces.
     response.content_length = length;
-    if (!options.head) {
+    if (options.head) return finish(std::move(response), options);
+
+    if (!cached && cache != nullptr && cache->wants(stamp, opened_after)) {
+        auto entry = std::make_shared<StaticFileCache::Entry>();
+        entry->stamp = stamp;
+        // A file that shrank since fstat is not kept; the sendfile path
+        // below reports it.
+        if (read_exactly(handle.native_handle(), size, entry->bytes)) {
+            entry->etag = etag.empty() ? weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec) : etag;
+            entry->last_modified = last_modified;
+            cached = entry;
+            cache->store(target.file, std::move(entry));
+        }
+    }
+    if (cached) {
+        response.body = cached->bytes.substr(static_cast<std::size_t>(offset),
+                                             static_cast<std::size_t>(length));
+    } else {
         FileBody body;
         body.file = std::move(handle);
-        body.offset = partial ? range.first : 0;
+        body.offset = offset;
         body.length = length;
         response.body = std::move(body);
     }

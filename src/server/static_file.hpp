@@ -6,8 +6,9 @@
 // what is ignored. Every response advertises Accept-Ranges: bytes.
 //
 // The body is a FileBody (the open file and the byte range), which HTTP/1.1
-// sends with sendfile(2). [server.static] adds Cache-Control when configured
-// and can turn ETags off (then If-None-Match is ignored as well).
+// sends with sendfile(2); a small file comes from the StaticFileCache when
+// its copy still matches the router's stat, and is stored there otherwise. [server.static] adds
+// Cache-Control when configured and can turn ETags off (then If-None-Match is ignored as well).
 
 #include <cstdint>
 #include <string>
@@ -17,10 +18,18 @@
 #include "server/http_types.hpp"
 #include "server/response.hpp"
 #include "server/responses.hpp"
+#include "server/static_file_cache.hpp"
 
 namespace ephpm::server {
 
-Response serve_static_file(const Request& request, const std::string& file,
+// The file the router chose, as it saw it.
+struct StaticTarget {
+    const std::string& file;
+    FileStamp stamp;                  // the router's stat of it
+    StaticFileCache* cache = nullptr; // null: always read from disk
+};
+
+Response serve_static_file(const Request& request, const StaticTarget& target,
                            const ReplyOptions& options, const config::StaticSettings& settings);
 
 // W/"<size hex>-<mtime seconds hex>.<nanoseconds hex>"

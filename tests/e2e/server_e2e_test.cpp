@@ -53,6 +53,16 @@ std::string range_content() {
     return content;
 }
 
+// 300 KiB whose bytes depend on their offset: large enough to be sent by
+// the sendfile threads.
+std::string large_content() {
+    std::string content(300 * 1024, ' ');
+    for (std::size_t i = 0; i < content.size(); ++i) {
+        content[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    }
+    return content;
+}
+
 // A site exercising every routing rule.
 void write_site(const TempDir& site) {
     site.write("index.php",
@@ -85,6 +95,8 @@ void write_site(const TempDir& site) {
     site.write("x.php.txt", "<?php echo 'not executed'; ?>\n");
     site.write("style.css", "body { color: red; }\n");
     site.write("range.txt", range_content());
+    site.write("large.bin", large_content());
+    site.write("edited.txt", "one\n");
     site.write(".env", "DB_PASSWORD=hunter2\n");
     site.write(".git/config", "[core]\n");
     site.write(".well-known/security.txt", "Contact: mailto:security@example.com\n");
@@ -255,6 +267,28 @@ TEST_F(ServerE2E, StaticFileWithTypeAndConditionalGet) {
     EXPECT_EQ(head.status, 200);
     EXPECT_EQ(head.header("content-length"), "21");
     EXPECT_EQ(head.body, "");
+}
+
+TEST_F(ServerE2E, LargeFileArrivesWholeFromTheSendThreads) {
+    const auto r = curl({url("/large.bin")});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("content-length"), std::to_string(large_content().size()));
+    EXPECT_TRUE(r.body == large_content()) << "body differs (" << r.body.size() << " bytes)";
+    // Started by the first large file, and named like the other threads.
+    EXPECT_EQ(thread_names(server_->pid()).count("ephpm-send-1"), 1u);
+}
+
+TEST_F(ServerE2E, AnEditedSmallFileIsServedAsItIsNow) {
+    // Small files are kept in memory once unchanged for a second; an edit
+    // of the same size must still show at once.
+    std::this_thread::sleep_for(1100ms);
+    ASSERT_EQ(curl({url("/edited.txt")}).body, "one\n");
+    ASSERT_EQ(curl({url("/edited.txt")}).body, "one\n"); // now from memory
+    site_->write("edited.txt", "two\n");
+    EXPECT_EQ(curl({url("/edited.txt")}).body, "two\n");
+    // Removed: the front controller answers, as for any missing file.
+    std::filesystem::remove(site_->path() / "edited.txt");
+    EXPECT_EQ(curl({url("/edited.txt")}).body.rfind("front:", 0), 0u);
 }
 
 TEST_F(ServerE2E, RangeServesExactlyTheRequestedBytes) {

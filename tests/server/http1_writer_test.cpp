@@ -3,12 +3,15 @@
 // must follow asynchronously, in order and complete.
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -16,11 +19,14 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "server/http1_writer.hpp"
+#include "server/sendfile_pool.hpp"
 
 namespace ephpm::testing {
 namespace {
@@ -52,7 +58,9 @@ struct WriterConnection {
     std::optional<server::Http1Writer::Result> result;
 
     // `small_buffers`: 64 KiB socket buffers, so a large response fills them.
-    WriterConnection(server::Response& response, bool small_buffers) {
+    // `offload`: large files are sent by its threads.
+    WriterConnection(server::Response& response, bool small_buffers,
+                     server::SendfilePool* offload = nullptr) {
         tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         client.connect(acceptor.local_endpoint());
         tcp::socket accepted = acceptor.accept();
@@ -63,8 +71,8 @@ struct WriterConnection {
         stream.emplace(std::move(accepted));
         asio::co_spawn(
             io,
-            [this, &response]() -> asio::awaitable<void> {
-                server::Http1Writer writer(*stream, 10s);
+            [this, &response, offload]() -> asio::awaitable<void> {
+                server::Http1Writer writer(*stream, 10s, offload);
                 result = co_await writer.write(response, 11);
             },
             asio::detached);
@@ -74,8 +82,9 @@ struct WriterConnection {
 // Writes `response` on the server side of a fresh connection while the
 // client waits a moment (so the server's send buffer fills) and then
 // reads the head and exactly Content-Length body bytes.
-std::pair<server::Http1Writer::Result, Received> exchange(server::Response& response) {
-    WriterConnection connection(response, true);
+std::pair<server::Http1Writer::Result, Received> exchange(server::Response& response,
+                                                          server::SendfilePool* offload = nullptr) {
+    WriterConnection connection(response, true, offload);
     auto& client = connection.client;
     auto& result = connection.result;
     std::thread runner([&] { connection.io.run(); });
@@ -135,17 +144,22 @@ server::FileBody temp_file(const std::string& content) {
 }
 
 // A file range, so the offset matters as well as the order. Large files go
-// out with sendfile(2), small ones are read and sent with the head.
-class FileRange : public ::testing::TestWithParam<std::size_t> {};
+// out with sendfile(2), small ones are read and sent with the head; with a
+// SendfilePool, the large file's sendfile calls run on its threads, in
+// turns with the waits for a full socket buffer.
+class FileRange : public ::testing::TestWithParam<std::tuple<std::size_t, bool>> {};
 
 TEST_P(FileRange, BodyFollowsItsHead) {
-    const std::string content = patterned(GetParam());
+    const auto [size, offloaded] = GetParam();
+    const std::string content = patterned(size);
     server::Response response;
     server::FileBody file = temp_file(content);
     file.offset = 1000;
     file.length = content.size() - 3000;
     response.body = std::move(file);
-    auto [result, received] = exchange(response);
+    std::optional<server::SendfilePool> pool;
+    if (offloaded) pool.emplace(2);
+    auto [result, received] = exchange(response, pool ? &*pool : nullptr);
     EXPECT_TRUE(result.ok);
     EXPECT_EQ(result.body_bytes, content.size() - 3000);
     EXPECT_NE(received.head.find("Content-Length: " + std::to_string(content.size() - 3000)),
@@ -156,7 +170,76 @@ TEST_P(FileRange, BodyFollowsItsHead) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Http1Writer, FileRange,
-                         ::testing::Values(std::size_t{6 * 1024}, std::size_t{2 * 1024 * 1024}));
+                         ::testing::Combine(::testing::Values(std::size_t{6 * 1024},
+                                                              std::size_t{2 * 1024 * 1024}),
+                                            ::testing::Bool()));
+
+TEST(SendfilePool, CompletesOnTheCallersThreadAndLeavesTheSocketOpen) {
+    // A 300 KiB file through the pool into a loopback socket: the result
+    // comes back on the io_context's thread, the pool's copy of the socket is
+    // closed, and the caller's socket still works.
+    const std::string content = patterned(300 * 1024);
+    server::FileBody file = temp_file(content);
+    asio::io_context io;
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::socket client(io);
+    client.connect(acceptor.local_endpoint());
+    tcp::socket server_side = acceptor.accept();
+    server_side.non_blocking(true);
+    server::SendfilePool pool(1);
+    EXPECT_EQ(pool.thread_count(), 1);
+
+    std::size_t sent = 0;
+    bool on_io_thread = false;
+    std::thread::id io_thread;
+    std::function<void()> next = [&] {
+        pool.async_sendfile(server_side.native_handle(), file.file.native_handle(),
+                            static_cast<off_t>(sent), content.size() - sent,
+                            asio::bind_executor(io, [&](server::SendfilePool::Outcome outcome) {
+                                on_io_thread = std::this_thread::get_id() == io_thread;
+                                if (outcome.sent > 0)
+                                    sent += static_cast<std::size_t>(outcome.sent);
+                                if (outcome.sent < 0) {
+                                    ASSERT_EQ(outcome.error, EAGAIN);
+                                }
+                                if (sent < content.size()) {
+                                    server_side.async_wait(tcp::socket::wait_write,
+                                                           [&](beast::error_code) { next(); });
+                                }
+                            }));
+    };
+    std::string received(content.size(), '\0');
+    std::thread reader([&] { asio::read(client, asio::buffer(received)); });
+    asio::post(io, [&] {
+        io_thread = std::this_thread::get_id();
+        next();
+    });
+    io.run();
+    reader.join();
+    EXPECT_TRUE(on_io_thread);
+    EXPECT_EQ(sent, content.size());
+    EXPECT_TRUE(received == content);
+    // The caller's socket is still open and usable.
+    EXPECT_EQ(::send(server_side.native_handle(), "!", 1, MSG_NOSIGNAL), 1);
+    char last = 0;
+    EXPECT_EQ(::recv(client.native_handle(), &last, 1, 0), 1);
+    EXPECT_EQ(last, '!');
+}
+
+TEST(SendfilePool, AFailedDuplicationIsReportedNotSent) {
+    server::SendfilePool pool(1);
+    asio::io_context io;
+    std::optional<server::SendfilePool::Outcome> outcome;
+    asio::post(io, [&] {
+        pool.async_sendfile(
+            -1, -1, 0, 10,
+            asio::bind_executor(io, [&](server::SendfilePool::Outcome o) { outcome = o; }));
+    });
+    io.run();
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_EQ(outcome->sent, -1);
+    EXPECT_EQ(outcome->error, EBADF);
+}
 
 TEST(Http1Writer, ASmallFileShorterThanItsLengthClosesWithoutAResponse) {
     // The file shrank after fstat: nothing is sent (not even the head, whose

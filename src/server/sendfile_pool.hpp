@@ -1,0 +1,90 @@
+#pragma once
+// Threads that run sendfile(2) for large files, so that one io thread is not
+// the only core copying file pages into sockets. On loopback a 1 MiB
+// sendfile also runs the receiver's TCP input in the sender's system call;
+// with one io thread (the default on 2 cores) that serialised every large
+// response while the second core sat partly idle. A second io thread would
+// parallelise it too, but costs every PHP request wake-ups and empty reads;
+// these threads wake only for large files.
+//
+// The threads start with the first job: a server that never sends a large
+// file never pays for them.
+
+#include <sys/types.h>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace ephpm::server {
+
+class SendfilePool {
+public:
+    // `threads` < 1 means one per CPU.
+    explicit SendfilePool(int threads);
+    ~SendfilePool(); // waits for jobs in flight, joins the threads
+    SendfilePool(const SendfilePool&) = delete;
+    SendfilePool& operator=(const SendfilePool&) = delete;
+
+    struct Outcome {
+        ssize_t sent = -1; // sendfile's result
+        int error = 0;     // errno when sent < 0
+    };
+
+    // One sendfile(socket, file, offset, count) on a pool thread; completes
+    // on the handler's associated executor (a coroutine's own), which is
+    // kept busy until then. The socket must be non-blocking, so the job
+    // never waits for the peer. The pool works on its own duplicate of the
+    // socket descriptor: a connection closed meanwhile cannot have its
+    // descriptor number reused under the job.
+    template <class Token>
+    auto async_sendfile(int socket, int file, off_t offset, std::size_t count, Token&& token) {
+        return boost::asio::async_initiate<Token, void(Outcome)>(
+            [this, socket, file, offset, count](auto handler) {
+                start(socket, file, offset, count, std::move(handler));
+            },
+            token);
+    }
+
+    [[nodiscard]] int thread_count() const noexcept { return thread_count_; }
+
+private:
+    // Runs on a pool thread and closes `socket_copy`; a negative copy is
+    // the errno of the failed duplication.
+    static Outcome run_job(int socket_copy, int file, off_t offset, std::size_t count);
+    boost::asio::io_context& started();
+    // A close-on-exec duplicate of `socket`, or -errno.
+    static int duplicate(int socket) noexcept;
+
+    template <class Handler>
+    void start(int socket, int file, off_t offset, std::size_t count, Handler handler) {
+        // Keeps the caller's io_context running until the result is back.
+        auto home = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+        const int socket_copy = duplicate(socket);
+        boost::asio::post(
+            started(), [socket_copy, file, offset, count, handler = std::move(handler),
+                        home = std::move(home)]() mutable {
+                const Outcome outcome = run_job(socket_copy, file, offset, count);
+                auto executor = home.get_executor();
+                boost::asio::post(
+                    executor, [handler = std::move(handler), outcome,
+                               home = std::move(home)]() mutable { std::move(handler)(outcome); });
+            });
+    }
+
+    int thread_count_;
+    std::once_flag start_once_;
+    boost::asio::io_context jobs_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> idle_;
+    std::vector<std::thread> threads_;
+};
+
+} // namespace ephpm::server
