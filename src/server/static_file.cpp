@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <boost/beast/core/file_posix.hpp>
 
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include "server/byte_range.hpp"
 #include "server/http_date.hpp"
 #include "server/mime.hpp"
+#include "server/read_exactly.hpp"
 
 namespace ephpm::server {
 namespace {
@@ -39,24 +39,6 @@ bool not_modified(const Request& request, std::string_view etag, std::time_t mti
         return since && mtime <= *since;
     }
     return false;
-}
-
-// All `size` bytes of the file from its start, or false when it has fewer.
-bool read_exactly(int fd, std::uint64_t size, std::string& out) {
-    out.resize(static_cast<std::size_t>(size));
-    std::size_t done = 0;
-    while (done < out.size()) {
-        const ssize_t n =
-            ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(done));
-        if (n > 0) {
-            done += static_cast<std::size_t>(n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else {
-            return false;
-        }
-    }
-    return true;
 }
 
 } // namespace
@@ -172,9 +154,10 @@ Response serve_static_file(const Request& request, const StaticTarget& target,
     if (!cached && cache != nullptr && cache->wants(stamp, opened_after)) {
         auto entry = std::make_shared<StaticFileCache::Entry>();
         entry->stamp = stamp;
-        // A file that shrank since fstat is not kept; the sendfile path
-        // below reports it.
-        if (read_exactly(handle.native_handle(), size, entry->bytes)) {
+        entry->bytes.resize(static_cast<std::size_t>(size));
+        // A file that shrank since fstat is not kept; the writer, which
+        // reads it again, reports it.
+        if (read_exactly(handle.native_handle(), 0, entry->bytes) == ReadOutcome::complete) {
             entry->etag = etag.empty() ? weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec) : etag;
             entry->last_modified = last_modified;
             cached = entry;

@@ -53,10 +53,10 @@ std::string range_content() {
     return content;
 }
 
-// 300 KiB whose bytes depend on their offset: large enough to be sent by
+// 600 KiB whose bytes depend on their offset: large enough to be sent by
 // the sendfile threads.
 std::string large_content() {
-    std::string content(300 * 1024, ' ');
+    std::string content(600 * 1024, ' ');
     for (std::size_t i = 0; i < content.size(); ++i) {
         content[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
     }
