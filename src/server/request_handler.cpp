@@ -59,7 +59,7 @@ boost::asio::awaitable<Response> handle_request(Request request, const RequestCo
     const Route route = server::route(request.target(), site.router);
     switch (route.kind) {
         case RouteKind::static_file:
-            co_return serve_static_file(request, {route.file, route.stamp, &site.static_files},
+            co_return serve_static_file(request, {route.file, route.stamp, &site.file_cache},
                                         options, site.settings.static_files);
         case RouteKind::php_script:
             co_return co_await run_php(std::move(request), route, context, options);

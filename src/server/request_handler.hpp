@@ -35,7 +35,7 @@ struct SiteContext {
     const Site router;
     php::Pool* pool = nullptr;
     // Small static files, checked against the router's stat on every use.
-    mutable StaticFileCache static_files;
+    mutable StaticFileCache file_cache;
     AccessLog* access_log = nullptr;       // null: access logging off
     SendfilePool* sendfile_pool = nullptr; // null: io threads send files themselves
 };

@@ -68,16 +68,17 @@ private:
     void start(int socket, int file, off_t offset, std::size_t count, Handler handler) {
         // Keeps the caller's io_context running until the result is back.
         auto home = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+        // Threads first: should starting them throw, no duplicate is left open.
+        boost::asio::io_context& jobs = started();
         const int socket_copy = duplicate(socket);
-        boost::asio::post(
-            started(), [socket_copy, file, offset, count, handler = std::move(handler),
-                        home = std::move(home)]() mutable {
-                const Outcome outcome = run_job(socket_copy, file, offset, count);
-                auto executor = home.get_executor();
-                boost::asio::post(
-                    executor, [handler = std::move(handler), outcome,
+        boost::asio::post(jobs, [socket_copy, file, offset, count, handler = std::move(handler),
+                                 home = std::move(home)]() mutable {
+            const Outcome outcome = run_job(socket_copy, file, offset, count);
+            auto executor = home.get_executor();
+            boost::asio::post(executor,
+                              [handler = std::move(handler), outcome,
                                home = std::move(home)]() mutable { std::move(handler)(outcome); });
-            });
+        });
     }
 
     int thread_count_;
