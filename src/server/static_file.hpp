@@ -7,8 +7,9 @@
 //
 // The body is a FileBody (the open file and the byte range), which HTTP/1.1
 // sends with sendfile(2); a small file comes from the StaticFileCache when
-// its copy still matches the router's stat, and is stored there otherwise. [server.static] adds
-// Cache-Control when configured and can turn ETags off (then If-None-Match is ignored as well).
+// its copy still matches the router's stat, and is stored there otherwise.
+// [server.static] adds Cache-Control when configured and can turn ETags off
+// (then If-None-Match is ignored as well).
 
 #include <cstdint>
 #include <string>
