@@ -95,12 +95,19 @@ Response serve_static_file(const Request& request, const StaticTarget& target,
         stamp = stamp_of(st);
     }
     const std::uint64_t size = stamp.size;
-    std::string etag;
-    if (settings.etag) {
-        etag = cached ? cached->etag : weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec);
+    // Views into the copy's validators, or into these, formatted only when
+    // there is no copy: a hit allocates no validator strings.
+    std::string etag_text;
+    std::string date_text;
+    std::string_view etag;
+    std::string_view last_modified;
+    if (cached) {
+        if (settings.etag) etag = cached->etag;
+        last_modified = cached->last_modified;
+    } else {
+        if (settings.etag) etag = etag_text = weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec);
+        last_modified = date_text = format_http_date(stamp.mtime_sec);
     }
-    const std::string last_modified =
-        cached ? cached->last_modified : format_http_date(stamp.mtime_sec);
     const std::string_view file = target.file;
     const auto content_type = content_type_for(file.substr(file.rfind('/') + 1));
 
@@ -158,8 +165,9 @@ Response serve_static_file(const Request& request, const StaticTarget& target,
         // A file that shrank since fstat is not kept; the writer, which
         // reads it again, reports it.
         if (read_exactly(handle.native_handle(), 0, entry->bytes) == ReadOutcome::complete) {
-            entry->etag = etag.empty() ? weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec) : etag;
-            entry->last_modified = last_modified;
+            entry->etag =
+                etag_text.empty() ? weak_etag(size, stamp.mtime_sec, stamp.mtime_nsec) : etag_text;
+            entry->last_modified = date_text;
             cached = entry;
             cache->store(target.file, std::move(entry));
         }

@@ -27,7 +27,8 @@ namespace ephpm::server {
 
 class StaticFileCache {
 public:
-    // Files larger than this are sent with sendfile(2) instead.
+    // Larger files are never kept. (The writer's own limit for reading a
+    // file inline instead of using sendfile(2) happens to be the same.)
     static constexpr std::uint64_t kMaxFileSize = 8 * 1024;
     static constexpr std::size_t kDefaultBudget = 8 * 1024 * 1024;
 

@@ -162,6 +162,17 @@ TEST_F(CachedStaticFile, ASecondRequestNeedsNoFile) {
     EXPECT_EQ(get("a.txt", other).status, 404u);
 }
 
+TEST_F(CachedStaticFile, EtagsTurnedOffStayOffForACopy) {
+    docroot_.file("d.txt", "no tags");
+    const FileStamp seen = stat_of("d.txt");
+    EXPECT_FALSE(get("d.txt", seen).fields[http::field::etag].empty()); // fills the cache
+    settings_.etag = false;
+    const Response hit = get("d.txt", seen);
+    EXPECT_EQ(body_of(hit), "no tags");
+    EXPECT_EQ(hit.fields.count(http::field::etag), 0u);
+    EXPECT_FALSE(hit.fields[http::field::last_modified].empty());
+}
+
 TEST_F(CachedStaticFile, AChangedFileIsReadAgain) {
     docroot_.file("b.txt", "version one");
     EXPECT_EQ(body_of(get("b.txt", stat_of("b.txt"))), "version one");
