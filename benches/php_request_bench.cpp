@@ -5,9 +5,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "ephpm/php/pool.hpp"
 #include "ephpm/php/runtime.hpp"
@@ -43,6 +47,28 @@ void BM_HelloDirect(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_HelloDirect)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+// The other PHP workloads of benches/compare.py, each run directly as above:
+// what PHP itself costs per request, apart from HTTP. Useful to weigh a
+// change to libphp's build on its own.
+std::vector<std::string> g_workload_scripts; // index = the benchmark's argument
+
+void BM_WorkloadDirect(benchmark::State& state) {
+    php::ScriptJob job;
+    job.script_filename = g_workload_scripts.at(static_cast<std::size_t>(state.range(0)));
+    job.request_uri = "/bench.php";
+    job.sink = &g_sink;
+    for (auto _ : state) {
+        auto result = g_runtime->execute(job);
+        if (result.outcome != php::Outcome::ok) state.SkipWithError("request failed");
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_WorkloadDirect)
+    ->ArgName("html_json_include")
+    ->DenseRange(0, 2)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 // One request at a time on a single pool thread: latency of one request,
 // including the hand-off to the pool thread and back.
@@ -85,6 +111,28 @@ void BM_HelloAllThreads(benchmark::State& state) {
 }
 BENCHMARK(BM_HelloAllThreads)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
+// include.php's 200 class files, written the way benches/compare.py writes
+// them, into a fresh temporary directory beside a copy of the script.
+std::string make_include_workload() {
+    namespace fs = std::filesystem;
+    std::string pattern = (fs::temp_directory_path() / "ephpm-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return {};
+    const fs::path dir = pattern;
+    fs::copy_file(EPHPM_BENCH_FIXTURES_DIR "/include.php", dir / "include.php");
+    fs::create_directory(dir / "classes");
+    for (int i = 0; i < 200; ++i) {
+        const std::string n = std::to_string(i);
+        std::ofstream(dir / "classes" / ("BenchClass" + n + ".php"))
+            << "<?php\nfinal class BenchClass" << n << "\n{\n    public const ID = " << n
+            << ";\n    private array $data;\n\n    public function __construct()\n    {\n"
+            << "        $this->data = ['id' => self::ID, 'name' => 'class " << n << "'];\n    }\n\n"
+            << "    public function id(): int\n    {\n        return $this->data['id'];\n    }\n\n"
+            << "    public function describe(string $prefix): string\n    {\n"
+            << "        return $prefix . ' ' . $this->data['name'] . ' #' . self::ID;\n    }\n}\n";
+    }
+    return (dir / "include.php").string();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -92,7 +140,13 @@ int main(int argc, char** argv) {
     php::PhpSettings settings;
     auto runtime = std::make_unique<php::Runtime>(settings, php::default_worker_count() + 1);
     g_runtime = runtime.get();
+    const std::string include_script = make_include_workload();
+    g_workload_scripts = {EPHPM_BENCH_FIXTURES_DIR "/html.php",
+                          EPHPM_BENCH_FIXTURES_DIR "/json.php", include_script};
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
+    if (!include_script.empty()) {
+        std::filesystem::remove_all(std::filesystem::path(include_script).parent_path());
+    }
     return 0;
 }
