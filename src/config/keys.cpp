@@ -165,7 +165,7 @@ constexpr std::string_view hidden_files_name(HiddenFiles policy) {
 
 // Keys of one table must be contiguous and a table's own keys must come
 // before its sub-tables: to_toml() prints them in this order.
-constexpr std::array<KeySpec, 23> kKeys = {{
+constexpr std::array<KeySpec, 24> kKeys = {{
     {"server.listen", ValueKind::kString,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {
          std::string listen;
@@ -225,6 +225,13 @@ constexpr std::array<KeySpec, 23> kKeys = {{
      },
      [](const Config& config) -> std::optional<std::string> {
          return format_duration(config.server.timeouts.header_read);
+     }},
+    {"server.timeouts.body", ValueKind::kIntegerOrString,
+     [](const toml::node& value, const fs::path&, Config& config) -> Check {
+         return read_duration(value, false, config.server.timeouts.body);
+     },
+     [](const Config& config) -> std::optional<std::string> {
+         return format_duration(config.server.timeouts.body);
      }},
     {"server.timeouts.idle", ValueKind::kIntegerOrString,
      [](const toml::node& value, const fs::path&, Config& config) -> Check {

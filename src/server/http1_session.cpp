@@ -89,7 +89,7 @@ Http1Session::Http1Session(tcp::socket socket, const SiteContext& site,
     : stream_(std::move(socket)),
       stopping_(stopping),
       watch_done_(stream_.get_executor()),
-      header_timer_(stream_.get_executor()) {
+      read_timer_(stream_.get_executor()) {
     if (!initial_bytes.empty()) {
         buffer_.commit(asio::buffer_copy(buffer_.prepare(initial_bytes.size()),
                                          asio::buffer(initial_bytes.data(), initial_bytes.size())));
@@ -125,19 +125,44 @@ asio::awaitable<beast::error_code> Http1Session::read_header(Parser& parser) {
     }
     // Not the stream's own timeout: that would close the socket, and a
     // client whose header is incomplete deserves a 408 first.
-    const auto& timeouts = context_.site->settings.timeouts;
     stream_.expires_never();
-    header_timed_out_ = false;
-    header_timer_.expires_after(timeouts.header_read);
-    header_timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
-        if (ec) return;
-        self->header_timed_out_ = true;
+    arm_read_deadline(context_.site->settings.timeouts.header_read);
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kUseTuple);
+    disarm_read_deadline();
+    co_return ec;
+}
+
+template <class Parser>
+asio::awaitable<beast::error_code> Http1Session::read_body(Parser& parser) {
+    const auto silence = context_.site->settings.timeouts.body;
+    stream_.expires_never();
+    beast::error_code ec;
+    while (!ec && !parser.is_done()) {
+        arm_read_deadline(silence);
+        auto [read_ec, n] = co_await http::async_read_some(stream_, buffer_, parser, kUseTuple);
+        disarm_read_deadline();
+        ec = read_ec;
+    }
+    co_return ec;
+}
+
+void Http1Session::arm_read_deadline(std::chrono::milliseconds after) {
+    read_timed_out_ = false;
+    const std::uint64_t id = ++read_deadline_id_;
+    read_timer_.expires_after(after);
+    read_timer_.async_wait([self = shared_from_this(), id](const beast::error_code& ec) {
+        // An expiry queued just as the read completed belongs to a deadline
+        // already retired: it must not cancel the next read.
+        if (ec || id != self->read_deadline_id_) return;
+        self->read_timed_out_ = true;
         beast::error_code ignored;
         self->stream_.socket().cancel(ignored);
     });
-    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, kUseTuple);
-    header_timer_.cancel();
-    co_return ec;
+}
+
+void Http1Session::disarm_read_deadline() {
+    ++read_deadline_id_;
+    read_timer_.cancel();
 }
 
 std::shared_ptr<std::atomic<bool>> Http1Session::watch_client() {
@@ -207,7 +232,7 @@ asio::awaitable<void> Http1Session::run() {
             std::min<std::uint64_t>(settings.request.max_header_size, UINT32_MAX)));
         parser.body_limit(settings.request.max_body_size);
         if (auto ec = co_await read_header(parser); ec) {
-            if (header_timed_out_) {
+            if (read_timed_out_) {
                 co_await refuse(408, parser.get().version(), "header not complete in time");
             } else if (auto status = rejection_status(ec)) {
                 co_await refuse(*status, parser.get().version(), ec.message());
@@ -241,13 +266,15 @@ asio::awaitable<void> Http1Session::run() {
             buffer_.reserve(std::min<std::size_t>(
                 kBodyReadRoom,
                 static_cast<std::size_t>(parser.content_length().value_or(kBodyReadRoom))));
-            stream_.expires_after(kBodyTimeout);
-            auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUseTuple);
+            const auto ec = co_await read_body(parser);
             // An idle connection keeps only what it holds.
             if (buffer_.capacity() > kReadChunk) buffer_.shrink_to_fit();
             if (ec) {
-                if (auto status = rejection_status(ec))
+                if (read_timed_out_) {
+                    co_await refuse(408, parser.get().version(), "request body stalled");
+                } else if (auto status = rejection_status(ec)) {
                     co_await refuse(*status, parser.get().version(), ec.message());
+                }
                 co_return;
             }
         }

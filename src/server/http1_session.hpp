@@ -15,6 +15,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -60,6 +62,15 @@ private:
     // leaves the socket open so the client can be told 408.
     template <class Parser>
     boost::asio::awaitable<boost::system::error_code> read_header(Parser& parser);
+    // Reads the rest of the body; the body timeout bounds each silence, not
+    // the whole upload. A timeout, too, leaves the socket open for a 408.
+    template <class Parser>
+    boost::asio::awaitable<boost::system::error_code> read_body(Parser& parser);
+    // The read deadline: when it passes, the pending read is cancelled and
+    // read_timed_out_ is set. Arming again or disarming retires the previous
+    // deadline, even one whose expiry is already queued.
+    void arm_read_deadline(std::chrono::milliseconds after);
+    void disarm_read_deadline();
     // ClientWatch: a script is about to run.
     std::shared_ptr<std::atomic<bool>> watch_client() override;
     // The read kept on the socket while a script runs.
@@ -79,8 +90,9 @@ private:
     bool watch_stop_ = false;
     bool client_gone_ = false;
     boost::asio::steady_timer watch_done_;
-    boost::asio::steady_timer header_timer_;
-    bool header_timed_out_ = false;
+    boost::asio::steady_timer read_timer_;
+    std::uint64_t read_deadline_id_ = 0; // the armed deadline's number
+    bool read_timed_out_ = false;
 };
 
 } // namespace ephpm::server

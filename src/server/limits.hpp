@@ -8,8 +8,6 @@
 
 namespace ephpm::server {
 
-// Reading the request body.
-inline constexpr std::chrono::seconds kBodyTimeout{60};
 // Without any write progress (the deadline is renewed after each write).
 inline constexpr std::chrono::seconds kWriteTimeout{60};
 

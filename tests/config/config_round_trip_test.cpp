@@ -21,6 +21,7 @@ void expect_same(const config::Config& a, const config::Config& b) {
     EXPECT_EQ(a.server.request.max_body_size, b.server.request.max_body_size);
     EXPECT_EQ(a.server.request.max_header_size, b.server.request.max_header_size);
     EXPECT_EQ(a.server.timeouts.header_read, b.server.timeouts.header_read);
+    EXPECT_EQ(a.server.timeouts.body, b.server.timeouts.body);
     EXPECT_EQ(a.server.timeouts.idle, b.server.timeouts.idle);
     EXPECT_EQ(a.server.timeouts.request, b.server.timeouts.request);
     EXPECT_EQ(a.server.timeouts.shutdown, b.server.timeouts.shutdown);
@@ -54,6 +55,7 @@ TEST_F(RoundTripTest, DefaultsPrintAsValidToml) {
               "\n"
               "[server.timeouts]\n"
               "header_read = \"30s\"\n"
+              "body = \"1m\"\n"
               "idle = \"1m\"\n"
               "request = \"1m\"\n"
               "shutdown = \"10s\"\n"
@@ -94,6 +96,7 @@ max_header_size = "1536K"
 
 [server.timeouts]
 header_read = "1500ms"
+body = "45s"
 idle = 90
 request = 0
 shutdown = "2h"

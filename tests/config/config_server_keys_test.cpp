@@ -27,6 +27,7 @@ TEST_F(ServerKeysTest, Defaults) {
     EXPECT_EQ(config.server.request.max_body_size, 8u * 1024 * 1024);
     EXPECT_EQ(config.server.request.max_header_size, 16u * 1024);
     EXPECT_EQ(config.server.timeouts.header_read, 30s);
+    EXPECT_EQ(config.server.timeouts.body, 60s);
     EXPECT_EQ(config.server.timeouts.idle, 60s);
     EXPECT_EQ(config.server.timeouts.request, 60s);
     EXPECT_EQ(config.server.timeouts.shutdown, 10s);
@@ -50,6 +51,7 @@ max_header_size = 4096
 
 [server.timeouts]
 header_read = "500ms"
+body = "20s"
 idle = 75
 request = 0
 shutdown = "2m"
@@ -68,6 +70,7 @@ access_format = "json"
     EXPECT_EQ(config.server.request.max_body_size, 64u << 20);
     EXPECT_EQ(config.server.request.max_header_size, 4096u);
     EXPECT_EQ(config.server.timeouts.header_read, 500ms);
+    EXPECT_EQ(config.server.timeouts.body, 20s);
     EXPECT_EQ(config.server.timeouts.idle, 75s);
     EXPECT_EQ(config.server.timeouts.request, 0ms);
     EXPECT_EQ(config.server.timeouts.shutdown, 2min);
@@ -144,6 +147,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"[server.timeouts]\nidle = 0\n", "2:8: server.timeouts.idle: must be > 0, got 0"},
         BadValue{"[server.timeouts]\nheader_read = \"0s\"\n",
                  "2:15: server.timeouts.header_read: must be > 0, got \"0s\""},
+        BadValue{"[server.timeouts]\nbody = \"0ms\"\n",
+                 "2:8: server.timeouts.body: must be > 0, got \"0ms\""},
         BadValue{"[server.timeouts]\nshutdown = -1\n",
                  "2:12: server.timeouts.shutdown: must be > 0, got -1"},
         BadValue{"[server.timeouts]\nrequest = -1\n",
@@ -236,6 +241,7 @@ TEST_F(ServerKeysTest, EnvironmentSetsTheNestedKeys) {
                              {"EPHPM_SERVER__REQUEST__MAX_BODY_SIZE", "64M"},
                              {"EPHPM_SERVER__REQUEST__MAX_HEADER_SIZE", "2048"},
                              {"EPHPM_SERVER__TIMEOUTS__HEADER_READ", "5s"},
+                             {"EPHPM_SERVER__TIMEOUTS__BODY", "90"},
                              {"EPHPM_SERVER__TIMEOUTS__IDLE", "\"250ms\""},
                              {"EPHPM_SERVER__TIMEOUTS__REQUEST", "0"},
                              {"EPHPM_SERVER__TIMEOUTS__SHUTDOWN", "3"},
@@ -250,6 +256,7 @@ TEST_F(ServerKeysTest, EnvironmentSetsTheNestedKeys) {
     EXPECT_EQ(config.server.request.max_body_size, 64u << 20);
     EXPECT_EQ(config.server.request.max_header_size, 2048u);
     EXPECT_EQ(config.server.timeouts.header_read, 5s);
+    EXPECT_EQ(config.server.timeouts.body, 90s);
     EXPECT_EQ(config.server.timeouts.idle, 250ms);
     EXPECT_EQ(config.server.timeouts.request, 0ms);
     EXPECT_EQ(config.server.timeouts.shutdown, 3s);
@@ -288,8 +295,8 @@ TEST_F(ServerKeysTest, CheckConfigPrintsTheNewKeys) {
         "= \"1500ms\"\n[server.static]\nhidden_files = \"allow\"\n"));
     using ::testing::HasSubstr;
     EXPECT_THAT(printed, HasSubstr("\n[server.request]\nmax_body_size = 1536\n"));
-    EXPECT_THAT(printed,
-                HasSubstr("\n[server.timeouts]\nheader_read = \"1500ms\"\nidle = \"90s\"\n"));
+    EXPECT_THAT(printed, HasSubstr("\n[server.timeouts]\nheader_read = \"1500ms\"\nbody = \"1m\"\n"
+                                   "idle = \"90s\"\n"));
     EXPECT_THAT(printed, HasSubstr("\nhidden_files = \"allow\"\n"));
 }
 

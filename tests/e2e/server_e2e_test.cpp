@@ -637,6 +637,73 @@ TEST_F(ServerE2E, UnknownExpectationIs417) {
     EXPECT_EQ(count_of(out, "HTTP/1.1 "), 1u) << out;
 }
 
+// The body timeout bounds each silence of an upload, not the whole upload
+// (nginx's client_body_timeout): here 1 s.
+class BodyTimeout : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        site_ = std::make_unique<TempDir>("ephpm-e2e-site");
+        work_ = std::make_unique<TempDir>("ephpm-e2e-work");
+        write_site(*site_);
+        server_ = std::make_unique<ServerProcess>(work_->path(),
+                                                  config_for(site_->path(), free_listen_address()) +
+                                                      "\n[server.timeouts]\nbody = \"1s\"\n");
+    }
+    static void TearDownTestSuite() {
+        server_.reset();
+        work_.reset();
+        site_.reset();
+    }
+    void SetUp() override {
+        ASSERT_TRUE(server_->started()) << "ephpm did not start:\n" << server_->output();
+    }
+
+    static std::string form_head(std::size_t length) {
+        return "POST /form.php HTTP/1.1\r\n" + kHost +
+               "Content-Type: application/x-www-form-urlencoded\r\n"
+               "Content-Length: " +
+               std::to_string(length) + "\r\nConnection: close\r\n\r\n";
+    }
+
+    static std::unique_ptr<TempDir> site_;
+    static std::unique_ptr<TempDir> work_;
+    static std::unique_ptr<ServerProcess> server_;
+};
+
+std::unique_ptr<TempDir> BodyTimeout::site_;
+std::unique_ptr<TempDir> BodyTimeout::work_;
+std::unique_ptr<ServerProcess> BodyTimeout::server_;
+
+TEST_F(BodyTimeout, ASlowUploadThatKeepsMovingIsServed) {
+    // Six pieces 400 ms apart: 2 s in all, twice the timeout, never 1 s silent.
+    const std::vector<std::string> body = {"a=", "0123", "4567", "89ab", "cdef", "!"};
+    std::size_t length = 0;
+    for (const auto& piece : body) length += piece.size();
+    std::vector<std::string> pieces = {form_head(length)};
+    pieces.insert(pieces.end(), body.begin(), body.end());
+    const auto start = std::chrono::steady_clock::now();
+    bool closed = false;
+    const std::string out = raw_exchange(server_->port(), pieces, 400ms, 10s, &closed);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_EQ(out.rfind("HTTP/1.1 200 ", 0), 0u) << out;
+    EXPECT_NE(out.find(R"("a":"0123456789abcdef!")"), std::string::npos) << out;
+    EXPECT_TRUE(closed);
+}
+
+TEST_F(BodyTimeout, AStalledUploadIs408AndCloses) {
+    const auto start = std::chrono::steady_clock::now();
+    bool closed = false;
+    // Part of the body, then silence.
+    const std::string out =
+        raw_exchange(server_->port(), {form_head(100), "a=1&b="}, 0ms, 10s, &closed);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(out.rfind("HTTP/1.1 408 ", 0), 0u) << out;
+    EXPECT_NE(out.find("Connection: close"), std::string::npos) << out;
+    EXPECT_TRUE(closed);
+    EXPECT_GE(waited, 900ms);
+    EXPECT_LT(waited, 5s); // the 1 s timeout, plus the short linger after the 408
+}
+
 // Servers of their own: these end the process.
 
 class ServerLifecycle : public ::testing::Test {

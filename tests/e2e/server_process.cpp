@@ -232,6 +232,13 @@ HttpResponse curl(const std::vector<std::string>& args) {
 
 std::string raw_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout,
                          bool* closed_by_server) {
+    return raw_exchange(port, std::vector<std::string>{bytes}, std::chrono::milliseconds(0),
+                        timeout, closed_by_server);
+}
+
+std::string raw_exchange(int port, const std::vector<std::string>& pieces,
+                         std::chrono::milliseconds pause, std::chrono::milliseconds timeout,
+                         bool* closed_by_server) {
     if (closed_by_server != nullptr) *closed_by_server = false;
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) throw std::runtime_error("socket failed");
@@ -245,12 +252,21 @@ std::string raw_exchange(int port, const std::string& bytes, std::chrono::millis
     }
     // The server may answer and close before it has read everything; what
     // it sent still arrives, so a failed write is not an error here.
-    std::size_t written = 0;
-    while (written < bytes.size()) {
-        const ssize_t n = ::send(fd, bytes.data() + written, bytes.size() - written, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        written += static_cast<std::size_t>(n);
+    bool write_failed = false;
+    for (std::size_t i = 0; i < pieces.size() && !write_failed; ++i) {
+        if (i > 0) std::this_thread::sleep_for(pause);
+        const std::string& bytes = pieces[i];
+        std::size_t written = 0;
+        while (written < bytes.size()) {
+            const ssize_t n =
+                ::send(fd, bytes.data() + written, bytes.size() - written, MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                write_failed = true;
+                break;
+            }
+            written += static_cast<std::size_t>(n);
+        }
     }
 
     std::string received;

@@ -91,5 +91,10 @@ std::string curl_raw(const std::vector<std::string>& args);
 // reset) rather than the timeout.
 std::string raw_exchange(int port, const std::string& bytes, std::chrono::milliseconds timeout,
                          bool* closed_by_server = nullptr);
+// The same for a slow client: writes each of `pieces` in turn, pausing
+// `pause` after each one but the last, then reads as above.
+std::string raw_exchange(int port, const std::vector<std::string>& pieces,
+                         std::chrono::milliseconds pause, std::chrono::milliseconds timeout,
+                         bool* closed_by_server = nullptr);
 
 } // namespace ephpm::testing

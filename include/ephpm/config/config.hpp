@@ -24,6 +24,9 @@ struct TimeoutSettings {
     // From a connection's first byte (or a request's first byte) to the end of
     // its header; then 408 and close.
     std::chrono::milliseconds header_read{30'000};
+    // The longest silence while a request body arrives (renewed by every
+    // read, like nginx's client_body_timeout); then 408 and close.
+    std::chrono::milliseconds body{60'000};
     // How long a kept-alive connection may sit idle between requests.
     std::chrono::milliseconds idle{60'000};
     // How long a PHP request may take before the client gets 504, whatever
