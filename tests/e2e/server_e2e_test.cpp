@@ -76,6 +76,9 @@ void write_site(const TempDir& site) {
                "<?php echo json_encode(['post' => $_POST, "
                "'method' => $_SERVER['REQUEST_METHOD']]);");
     site.write("cookie.php", "<?php echo json_encode($_COOKIE);");
+    site.write("input_digest.php",
+               "<?php $b = file_get_contents('php://input'); echo strlen($b), ' ', "
+               "hash('sha256', $b), ' ', strlen($_POST['a'] ?? '');");
     site.write("created.php",
                "<?php http_response_code(201); header('X-Made-By: e2e'); "
                "setcookie('a', '1'); setcookie('b', '2'); echo 'created';");
@@ -637,24 +640,34 @@ TEST_F(ServerE2E, UnknownExpectationIs417) {
     EXPECT_EQ(count_of(out, "HTTP/1.1 "), 1u) << out;
 }
 
+// A test suite's own server: the usual site and config plus `extra`.
+struct SuiteServer {
+    std::unique_ptr<TempDir> site;
+    std::unique_ptr<TempDir> work;
+    std::unique_ptr<ServerProcess> process;
+
+    void start(const std::string& extra) {
+        site = std::make_unique<TempDir>("ephpm-e2e-site");
+        work = std::make_unique<TempDir>("ephpm-e2e-work");
+        write_site(*site);
+        process = std::make_unique<ServerProcess>(
+            work->path(), config_for(site->path(), free_listen_address()) + extra);
+    }
+    void stop() {
+        process.reset();
+        work.reset();
+        site.reset();
+    }
+};
+
 // The body timeout bounds each silence of an upload, not the whole upload
 // (nginx's client_body_timeout): here 1 s.
 class BodyTimeout : public ::testing::Test {
 protected:
-    static void SetUpTestSuite() {
-        site_ = std::make_unique<TempDir>("ephpm-e2e-site");
-        work_ = std::make_unique<TempDir>("ephpm-e2e-work");
-        write_site(*site_);
-        server_ = std::make_unique<ServerProcess>(work_->path(),
-                                                  config_for(site_->path(), free_listen_address()) +
-                                                      "\n[server.timeouts]\nbody = \"1s\"\n");
-    }
-    static void TearDownTestSuite() {
-        server_.reset();
-        work_.reset();
-        site_.reset();
-    }
+    static void SetUpTestSuite() { suite_.start("\n[server.timeouts]\nbody = \"1s\"\n"); }
+    static void TearDownTestSuite() { suite_.stop(); }
     void SetUp() override {
+        server_ = suite_.process.get();
         ASSERT_TRUE(server_->started()) << "ephpm did not start:\n" << server_->output();
     }
 
@@ -665,14 +678,11 @@ protected:
                std::to_string(length) + "\r\nConnection: close\r\n\r\n";
     }
 
-    static std::unique_ptr<TempDir> site_;
-    static std::unique_ptr<TempDir> work_;
-    static std::unique_ptr<ServerProcess> server_;
+    static SuiteServer suite_;
+    ServerProcess* server_ = nullptr;
 };
 
-std::unique_ptr<TempDir> BodyTimeout::site_;
-std::unique_ptr<TempDir> BodyTimeout::work_;
-std::unique_ptr<ServerProcess> BodyTimeout::server_;
+SuiteServer BodyTimeout::suite_;
 
 TEST_F(BodyTimeout, ASlowUploadThatKeepsMovingIsServed) {
     // Six pieces 400 ms apart: 2 s in all, twice the timeout, never 1 s silent.
@@ -702,6 +712,66 @@ TEST_F(BodyTimeout, AStalledUploadIs408AndCloses) {
     EXPECT_TRUE(closed);
     EXPECT_GE(waited, 900ms);
     EXPECT_LT(waited, 5s); // the 1 s timeout, plus the short linger after the 408
+}
+
+// PHP moves a request body it keeps past 16 KiB into a temporary file; ePHPm
+// keeps up to 1 MiB in memory. So with no usable temporary directory (a
+// FROM scratch container has no /tmp) such bodies still arrive whole, for
+// every way PHP reads them.
+class WithoutTempDir : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        suite_.start(
+            "ini_overrides = [[\"upload_tmp_dir\", \"/nonexistent-ephpm-tmp\"], "
+            "[\"sys_temp_dir\", \"/nonexistent-ephpm-tmp\"]]\n");
+        // 100 KB of form-encoded text, so one file serves as either kind of body.
+        const auto path = suite_.work->path() / "body.txt";
+        std::ofstream(path, std::ios::binary) << "a=" << std::string(100 * 1000, 'x');
+        body_ = path.native();
+        const auto [code, out] = run_command("sha256sum " + body_);
+        digest_ = code == 0 ? out.substr(0, 64) : std::string("sha256sum failed");
+    }
+    static void TearDownTestSuite() { suite_.stop(); }
+    void SetUp() override {
+        ASSERT_TRUE(suite_.process->started()) << "ephpm did not start:\n"
+                                               << suite_.process->output();
+    }
+
+    // The status and what input_digest.php says about the body it got.
+    static std::string upload(const std::vector<std::string>& curl_args) {
+        std::vector<std::string> args = curl_args;
+        args.insert(args.end(),
+                    {"--data-binary", "@" + body_, suite_.process->url("/input_digest.php")});
+        const auto r = curl(args);
+        return std::to_string(r.status) + " " + r.body;
+    }
+
+    static SuiteServer suite_;
+    static std::string body_;
+    static std::string digest_;
+};
+
+SuiteServer WithoutTempDir::suite_;
+std::string WithoutTempDir::body_;
+std::string WithoutTempDir::digest_;
+
+TEST_F(WithoutTempDir, AJsonPostArrivesWhole) {
+    EXPECT_EQ(upload({"-H", "Content-Type: application/json"}), "200 100002 " + digest_ + " 0");
+}
+
+TEST_F(WithoutTempDir, APutArrivesWhole) {
+    EXPECT_EQ(upload({"-X", "PUT", "-H", "Content-Type: application/octet-stream"}),
+              "200 100002 " + digest_ + " 0");
+}
+
+TEST_F(WithoutTempDir, AFormPostFillsPostAndInput) {
+    EXPECT_EQ(upload({"-H", "Content-Type: application/x-www-form-urlencoded"}),
+              "200 100002 " + digest_ + " 100000");
+}
+
+TEST_F(WithoutTempDir, APostWithoutContentTypeArrivesWhole) {
+    // curl's -H "Content-Type:" removes the header it would add.
+    EXPECT_EQ(upload({"-H", "Content-Type:"}), "200 100002 " + digest_ + " 0");
 }
 
 // Servers of their own: these end the process.

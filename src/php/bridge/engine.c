@@ -90,6 +90,7 @@ void ephpm_thread_attach(void)
 {
     (void)ts_resource(0);
     ZEND_TSRMLS_CACHE_UPDATE();
+    ephpm_sapi_thread_setup();
 }
 
 void ephpm_thread_detach(void)

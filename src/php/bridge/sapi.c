@@ -8,7 +8,9 @@
 #include "bridge.h"
 
 #include "ext/standard/info.h"
+#include "main/php_content_types.h"
 #include "main/php_main.h"
+#include "main/php_streams.h"
 #include "main/php_variables.h"
 #include "zend_extensions.h"
 
@@ -98,6 +100,90 @@ static size_t ephpm_read_post(char *buffer, size_t count)
 {
     const ephpm_request *request = current_request();
     return request ? request->host->read_body(request->host_ctx, buffer, count) : 0;
+}
+
+/* The body PHP keeps for php://input and form posts lives in a temp stream.
+ * PHP's own readers let it hold SAPI_POST_BLOCK_SIZE (16 KiB) in memory and
+ * then move it to a temporary file: a 100 KB JSON POST cost creating and
+ * removing a file plus some 50 reads, writes and seeks. The host keeps
+ * bodies up to 1 MiB in memory (kSpoolThreshold), so PHP may as well. */
+#define EPHPM_BODY_IN_MEMORY (1024 * 1024)
+
+static php_stream *ephpm_body_stream(void)
+{
+    return php_stream_temp_create_ex(TEMP_STREAM_DEFAULT, EPHPM_BODY_IN_MEMORY, PG(upload_tmp_dir));
+}
+
+/* Reads the whole body into SG(request_info).request_body: what PHP does
+ * for form posts and other POSTs, with the same post_max_size checks and
+ * warnings, into a stream that keeps more in memory. */
+static void ephpm_read_body(void)
+{
+    const zend_long max = REQUEST_PARSE_BODY_OPTION_GET(post_max_size, SG(post_max_size));
+    if (max > 0 && SG(request_info).content_length > max) {
+        php_error_docref(NULL, E_WARNING,
+                         "POST Content-Length of " ZEND_LONG_FMT
+                         " bytes exceeds the limit of " ZEND_LONG_FMT " bytes",
+                         SG(request_info).content_length, max);
+        return;
+    }
+    php_stream *body = ephpm_body_stream();
+    SG(request_info).request_body = body;
+    char block[SAPI_POST_BLOCK_SIZE];
+    for (;;) {
+        const size_t got = sapi_read_post_block(block, sizeof block);
+        if (got > 0 && php_stream_write(body, block, got) != (ssize_t)got) {
+            php_stream_truncate_set_size(body, 0);
+            php_error_docref(NULL, E_WARNING, "POST data can't be buffered; all data discarded");
+            break;
+        }
+        if (max > 0 && SG(read_post_bytes) > max) {
+            php_error_docref(
+                NULL, E_WARNING,
+                "Actual POST length does not match Content-Length, and exceeds " ZEND_LONG_FMT
+                " bytes",
+                max);
+            break;
+        }
+        if (got < sizeof block) {
+            break; /* the end: sapi_read_post_block has set SG(post_read) */
+        }
+    }
+    php_stream_rewind(body);
+}
+
+/* A POST whose content type has no reader of its own (JSON, XML, ...). */
+static void ephpm_default_post_reader(void)
+{
+    if (strcmp(SG(request_info).request_method, "POST") == 0 &&
+        SG(request_info).post_entry == NULL) {
+        ephpm_read_body();
+    }
+}
+
+/* Form posts keep PHP's handler (which fills $_POST) and use our reader. */
+static const sapi_post_entry ephpm_form_post_entry = {DEFAULT_POST_CONTENT_TYPE,
+                                                      sizeof(DEFAULT_POST_CONTENT_TYPE) - 1,
+                                                      ephpm_read_body, php_std_post_handler};
+
+void ephpm_sapi_thread_setup(void)
+{
+    sapi_unregister_post_entry(&ephpm_form_post_entry);
+    sapi_register_post_entry(&ephpm_form_post_entry);
+}
+
+/* Runs after PHP read what it reads eagerly. A body nobody read yet (PUT,
+ * PATCH, a POST without a content type) is read when the script opens
+ * php://input, into a stream that php://input would otherwise create with
+ * PHP's 16 KiB; multipart uploads (a post_entry of their own) are left to
+ * PHP, which reads them straight into their files. */
+static int ephpm_activate(void)
+{
+    if (SG(request_info).request_body == NULL && SG(request_info).post_entry == NULL &&
+        SG(request_info).content_length > 0) {
+        SG(request_info).request_body = ephpm_body_stream();
+    }
+    return SUCCESS;
 }
 
 static char *ephpm_read_cookies(void)
@@ -194,7 +280,13 @@ static zend_module_entry ephpm_module_entry = {
 
 static int ephpm_sapi_startup(sapi_module_struct *module)
 {
-    return php_module_startup(module, &ephpm_module_entry);
+    if (php_module_startup(module, &ephpm_module_entry) == FAILURE) {
+        return FAILURE;
+    }
+    /* php_module_startup installed PHP's default reader; ours replaces it. */
+    sapi_register_default_post_reader(ephpm_default_post_reader);
+    ephpm_sapi_thread_setup(); /* the starting thread may run requests too */
+    return SUCCESS;
 }
 
 sapi_module_struct ephpm_sapi_module = {
@@ -214,7 +306,8 @@ sapi_module_struct ephpm_sapi_module = {
     .register_server_variables = ephpm_register_variables,
     .log_message = ephpm_log_message,
     .get_request_time = ephpm_get_request_time,
-    .default_post_reader = php_default_post_reader,
+    .activate = ephpm_activate,
+    .default_post_reader = ephpm_default_post_reader,
     .treat_data = php_default_treat_data,
     .input_filter = php_default_input_filter,
     .php_ini_ignore_cwd = 1,

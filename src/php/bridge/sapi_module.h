@@ -7,4 +7,8 @@
 
 extern sapi_module_struct ephpm_sapi_module;
 
+/* Per-thread SAPI state that PHP builds for every thread from its defaults
+ * (the POST readers by content type): call once the thread's globals exist. */
+void ephpm_sapi_thread_setup(void);
+
 #endif
