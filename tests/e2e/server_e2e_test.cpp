@@ -79,6 +79,9 @@ void write_site(const TempDir& site) {
     site.write("input_digest.php",
                "<?php $b = file_get_contents('php://input'); echo strlen($b), ' ', "
                "hash('sha256', $b), ' ', strlen($_POST['a'] ?? '');");
+    site.write("parse_body.php",
+               "<?php [$post, $files] = request_parse_body(); "
+               "echo strlen($post['a'] ?? ''), ' ', count($files);");
     site.write("created.php",
                "<?php http_response_code(201); header('X-Made-By: e2e'); "
                "setcookie('a', '1'); setcookie('b', '2'); echo 'created';");
@@ -767,6 +770,13 @@ TEST_F(WithoutTempDir, APutArrivesWhole) {
 TEST_F(WithoutTempDir, AFormPostFillsPostAndInput) {
     EXPECT_EQ(upload({"-H", "Content-Type: application/x-www-form-urlencoded"}),
               "200 100002 " + digest_ + " 100000");
+}
+
+TEST_F(WithoutTempDir, APutFormIsParsedByRequestParseBody) {
+    const auto r = curl({"-X", "PUT", "-H", "Content-Type: application/x-www-form-urlencoded",
+                         "--data-binary", "@" + body_, suite_.process->url("/parse_body.php")});
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "100000 0");
 }
 
 TEST_F(WithoutTempDir, APostWithoutContentTypeArrivesWhole) {
