@@ -109,45 +109,61 @@ void write_site(const TempDir& site) {
     site.write("sub/index.html", "<h1>sub</h1>\n");
 }
 
+// A test suite's own server: the usual site and config plus `extra`.
+struct SuiteServer {
+    std::unique_ptr<TempDir> site;
+    std::unique_ptr<TempDir> work;
+    std::unique_ptr<ServerProcess> process;
+    std::string listen;
+
+    void start(const std::string& extra = {}) {
+        site = std::make_unique<TempDir>("ephpm-e2e-site");
+        work = std::make_unique<TempDir>("ephpm-e2e-work");
+        write_site(*site);
+        listen = free_listen_address();
+        process =
+            std::make_unique<ServerProcess>(work->path(), config_for(site->path(), listen) + extra);
+    }
+    void stop() {
+        if (process) {
+            process->signal(SIGTERM);
+            process->wait_exit(15s);
+        }
+        process.reset();
+        work.reset();
+        site.reset();
+    }
+};
+
 class ServerE2E : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        site_ = std::make_unique<TempDir>("ephpm-e2e-site");
-        work_ = std::make_unique<TempDir>("ephpm-e2e-work");
-        write_site(*site_);
-        listen_ = free_listen_address();
-        server_ =
-            std::make_unique<ServerProcess>(work_->path(), config_for(site_->path(), listen_));
+        suite_.start();
+        site_ = suite_.site.get();
+        work_ = suite_.work.get();
+        server_ = suite_.process.get();
     }
-    static void TearDownTestSuite() {
-        if (server_) {
-            server_->signal(SIGTERM);
-            server_->wait_exit(15s);
-        }
-        server_.reset();
-        work_.reset();
-        site_.reset();
-    }
+    static void TearDownTestSuite() { suite_.stop(); }
     void SetUp() override {
         ASSERT_TRUE(server_->started()) << "ephpm did not start:\n" << server_->output();
     }
 
     static std::string url(const std::string& path) { return server_->url(path); }
 
-    static std::unique_ptr<TempDir> site_;
-    static std::unique_ptr<TempDir> work_;
-    static std::unique_ptr<ServerProcess> server_;
-    static std::string listen_;
+    static SuiteServer suite_;
+    static TempDir* site_;
+    static TempDir* work_;
+    static ServerProcess* server_;
 };
 
-std::unique_ptr<TempDir> ServerE2E::site_;
-std::unique_ptr<TempDir> ServerE2E::work_;
-std::unique_ptr<ServerProcess> ServerE2E::server_;
-std::string ServerE2E::listen_;
+SuiteServer ServerE2E::suite_;
+TempDir* ServerE2E::site_ = nullptr;
+TempDir* ServerE2E::work_ = nullptr;
+ServerProcess* ServerE2E::server_ = nullptr;
 
 TEST_F(ServerE2E, BannerNamesAddressPhpAndWorkers) {
     const std::string out = server_->output();
-    EXPECT_EQ("127.0.0.1:" + std::to_string(server_->port()), listen_);
+    EXPECT_EQ("127.0.0.1:" + std::to_string(server_->port()), suite_.listen);
     EXPECT_NE(out.find("ePHPm "), std::string::npos) << out;
     EXPECT_NE(out.find("PHP 8.4."), std::string::npos) << out;
     EXPECT_NE(out.find("ZTS"), std::string::npos) << out;
@@ -642,26 +658,6 @@ TEST_F(ServerE2E, UnknownExpectationIs417) {
     EXPECT_TRUE(closed);
     EXPECT_EQ(count_of(out, "HTTP/1.1 "), 1u) << out;
 }
-
-// A test suite's own server: the usual site and config plus `extra`.
-struct SuiteServer {
-    std::unique_ptr<TempDir> site;
-    std::unique_ptr<TempDir> work;
-    std::unique_ptr<ServerProcess> process;
-
-    void start(const std::string& extra) {
-        site = std::make_unique<TempDir>("ephpm-e2e-site");
-        work = std::make_unique<TempDir>("ephpm-e2e-work");
-        write_site(*site);
-        process = std::make_unique<ServerProcess>(
-            work->path(), config_for(site->path(), free_listen_address()) + extra);
-    }
-    void stop() {
-        process.reset();
-        work.reset();
-        site.reset();
-    }
-};
 
 // The body timeout bounds each silence of an upload, not the whole upload
 // (nginx's client_body_timeout): here 1 s.
