@@ -46,10 +46,12 @@ constexpr std::size_t kStreamChunk = 64 * 1024;
 // (sender CPU per response): 1 KiB 1.1 against 2.1 µs, 8 KiB 2.5 against
 // 3.4-4.7 µs, even at 12-16 KiB.
 constexpr std::uint64_t kInlineFileMax = 8 * 1024;
-// Sends at least this large go to the SendfilePool, so that large files use
-// every core. The hand-off (two wake-ups, a dup and a close) cost 100 KiB
-// files about 10 µs of CPU and 14 % of their req/s on loopback; at 256 KiB
-// it was even, at 1 MiB it paid.
+// Sends at least this large go to the SendfilePool while one of its threads
+// is idle, so that large files use every core. The hand-off (two wake-ups, a
+// dup and a close) cost 100 KiB files about 10 µs of CPU and 14 % of their
+// req/s on loopback; at 256 KiB it was even, at 1 MiB it paid. When every
+// pool thread is busy the io thread sends the file itself: waiting in the
+// pool's queue would add the hand-off and gain no core.
 constexpr std::uint64_t kOffloadMin = 512 * 1024;
 // sendfile(2) bytes after which the loop yields to other connections on the
 // same thread (a fast local reader may never make the socket block).
@@ -276,7 +278,7 @@ asio::awaitable<bool> Http1Writer::write_file(FileBody& file, Result& result) {
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining, 1u << 30));
         ssize_t n = 0;
         int error = 0;
-        if (offload_ != nullptr && want >= kOffloadMin) {
+        if (offload_ != nullptr && want >= kOffloadMin && offload_->has_idle_thread()) {
             const auto outcome = co_await offload_->async_sendfile(
                 socket.native_handle(), in, offset, want, asio::use_awaitable);
             n = outcome.sent;

@@ -7,6 +7,12 @@
 // parallelise it too, but costs every PHP request wake-ups and empty reads;
 // these threads wake only for large files.
 //
+// A file goes to the pool only while one of its threads is idle; otherwise
+// the io thread sends it itself (Http1Writer). The server gives the pool one
+// thread per CPU that has no io thread, so under load as many files are sent
+// at once as there are CPUs, the way nginx's one worker per CPU does, and
+// about half of them without a hand-off (two wake-ups, a dup and a close).
+//
 // The threads start with the first job: a server that never sends a large
 // file never pays for them.
 
@@ -17,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -55,6 +62,12 @@ public:
     }
 
     [[nodiscard]] int thread_count() const noexcept { return thread_count_; }
+    // Whether a job handed over now would find a thread waiting for it.
+    // When none would, the caller sends the file itself: a queued job only
+    // adds its hand-off to the wait.
+    [[nodiscard]] bool has_idle_thread() const noexcept {
+        return in_flight_.load(std::memory_order_relaxed) < thread_count_;
+    }
 
 private:
     // Runs on a pool thread and closes `socket_copy`; a negative copy is
@@ -71,9 +84,11 @@ private:
         // Threads first: should starting them throw, no duplicate is left open.
         boost::asio::io_context& jobs = started();
         const int socket_copy = duplicate(socket);
-        boost::asio::post(jobs, [socket_copy, file, offset, count, handler = std::move(handler),
-                                 home = std::move(home)]() mutable {
+        in_flight_.fetch_add(1, std::memory_order_relaxed);
+        boost::asio::post(jobs, [this, socket_copy, file, offset, count,
+                                 handler = std::move(handler), home = std::move(home)]() mutable {
             const Outcome outcome = run_job(socket_copy, file, offset, count);
+            in_flight_.fetch_sub(1, std::memory_order_relaxed);
             auto executor = home.get_executor();
             boost::asio::post(executor,
                               [handler = std::move(handler), outcome,
@@ -82,6 +97,7 @@ private:
     }
 
     int thread_count_;
+    std::atomic<int> in_flight_{0};
     std::once_flag start_once_;
     boost::asio::io_context jobs_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> idle_;

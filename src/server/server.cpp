@@ -84,8 +84,8 @@ public:
           shutdown_grace_(config.server.timeouts.shutdown),
           // Opened before binding: a log that cannot be written stops startup.
           access_log_(open_access_log(config.logging)),
-          shards_(make_shards(config.server.io_threads > 0 ? config.server.io_threads
-                                                           : default_io_thread_count())),
+          sendfile_pool_(send_thread_count(io_threads_for(config))),
+          shards_(make_shards(io_threads_for(config))),
           control_(shards_.front()->get_executor()),
           acceptor_(control_),
           grace_(control_),
@@ -292,6 +292,17 @@ private:
         return live;
     }
 
+    static int io_threads_for(const config::Config& config) {
+        return config.server.io_threads > 0 ? config.server.io_threads : default_io_thread_count();
+    }
+
+    // The io threads send large files too whenever the pool is busy
+    // (SendfilePool::has_idle_thread), so the pool takes the CPUs they leave.
+    static int send_thread_count(int io_threads) {
+        const auto cpus = static_cast<int>(std::thread::hardware_concurrency());
+        return std::max(cpus - io_threads, 1);
+    }
+
     static std::vector<std::unique_ptr<asio::io_context>> make_shards(int count) {
         std::vector<std::unique_ptr<asio::io_context>> shards;
         for (int i = 0; i < std::max(count, 1); ++i) {
@@ -309,7 +320,7 @@ private:
     std::unique_ptr<AccessLog> access_log_;
     // Its jobs hold work on the shards, so it is idle by the time they stop;
     // declared before them all the same.
-    SendfilePool sendfile_pool_{0};
+    SendfilePool sendfile_pool_;
     // One io_context per io thread, each run by that thread alone. A
     // connection stays on the shard that accepted it, so its handlers never
     // run concurrently and need no strand; PHP threads post to its shard.

@@ -2,6 +2,7 @@
 // the first non-blocking send takes only part of the response and the rest
 // must follow asynchronously, in order and complete.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <thread>
@@ -239,6 +241,94 @@ TEST(SendfilePool, AFailedDuplicationIsReportedNotSent) {
     ASSERT_TRUE(outcome.has_value());
     EXPECT_EQ(outcome->sent, -1);
     EXPECT_EQ(outcome->error, EBADF);
+}
+
+// Keeps every thread of a one-thread SendfilePool busy: its job sends into
+// a full pipe left blocking, so sendfile(2) waits until release() drains
+// the pipe. (The pool's jobs are meant for non-blocking sockets; a blocking
+// pipe is what lets a test hold one.)
+struct BusyPool {
+    server::SendfilePool pool{1};
+    server::FileBody file = [] {
+        server::FileBody body = temp_file(patterned(64 * 1024));
+        body.length = 64 * 1024;
+        return body;
+    }();
+    std::array<int, 2> pipe_ends{-1, -1};
+    asio::io_context home;
+    bool job_done = false;
+
+    BusyPool() {
+        EXPECT_EQ(::pipe2(pipe_ends.data(), O_CLOEXEC), 0);
+        ::fcntl(pipe_ends[1], F_SETPIPE_SZ, 4096);
+        ::fcntl(pipe_ends[1], F_SETFL, O_NONBLOCK);
+        const std::string filler(4096, 'x');
+        while (::write(pipe_ends[1], filler.data(), filler.size()) > 0) {
+        }
+        ::fcntl(pipe_ends[1], F_SETFL, 0);
+        pool.async_sendfile(
+            pipe_ends[1], file.file.native_handle(), 0, file.length,
+            asio::bind_executor(home, [this](server::SendfilePool::Outcome) { job_done = true; }));
+        // The job is counted as soon as it is handed over.
+        EXPECT_FALSE(pool.has_idle_thread());
+    }
+    // Drains the pipe until the job has completed back on `home`.
+    void release() {
+        ::fcntl(pipe_ends[0], F_SETFL, 0);
+        std::thread drain([this] {
+            std::array<char, 4096> buffer{};
+            while (::read(pipe_ends[0], buffer.data(), buffer.size()) > 0) {
+            }
+        });
+        home.run();
+        ::close(pipe_ends[1]); // ends the drain's reads
+        drain.join();
+        ::close(pipe_ends[0]);
+        EXPECT_TRUE(job_done);
+    }
+};
+
+TEST(SendfilePool, HasAnIdleThreadUntilEveryThreadHoldsAJob) {
+    {
+        server::SendfilePool idle(1);
+        EXPECT_TRUE(idle.has_idle_thread());
+    }
+    BusyPool busy;
+    EXPECT_FALSE(busy.pool.has_idle_thread());
+    busy.release();
+    EXPECT_TRUE(busy.pool.has_idle_thread());
+}
+
+TEST(Http1Writer, SendsALargeFileItselfWhileThePoolIsBusy) {
+    // A job queued behind the busy one would wait for release(); the writer
+    // must not hand the file over, and the response must arrive whole.
+    BusyPool busy;
+    const std::string content = patterned(2 * 1024 * 1024);
+    server::Response response;
+    server::FileBody file = temp_file(content);
+    file.length = content.size();
+    response.body = std::move(file);
+    // If the writer queued its file anyway, this frees the pool after 10 s so
+    // the test fails on the time instead of hanging.
+    std::promise<void> finished;
+    std::future<void> done = finished.get_future();
+    std::thread watchdog([&busy, &done] {
+        if (done.wait_for(10s) == std::future_status::ready) return;
+        ::fcntl(busy.pipe_ends[0], F_SETFL, O_NONBLOCK);
+        std::array<char, 4096> buffer{};
+        while (done.wait_for(10ms) != std::future_status::ready) {
+            while (::read(busy.pipe_ends[0], buffer.data(), buffer.size()) > 0) {
+            }
+        }
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto [result, received] = exchange(response, &busy.pool);
+    finished.set_value();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_TRUE(result.ok);
+    EXPECT_TRUE(received.body == content) << "body differs (" << received.body.size() << " bytes)";
+    watchdog.join();
+    busy.release();
 }
 
 TEST(Http1Writer, ASmallFileShorterThanItsLengthClosesWithoutAResponse) {
