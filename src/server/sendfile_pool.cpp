@@ -16,15 +16,9 @@ namespace {
 
 constexpr int kMaxThreads = 8;
 
-int threads_for(int requested) {
-    if (requested > 0) return std::min(requested, kMaxThreads);
-    const auto cpus = static_cast<int>(std::thread::hardware_concurrency());
-    return std::clamp(cpus, 1, kMaxThreads);
-}
-
 } // namespace
 
-SendfilePool::SendfilePool(int threads) : thread_count_(threads_for(threads)) {}
+SendfilePool::SendfilePool(int threads) : thread_count_(std::clamp(threads, 1, kMaxThreads)) {}
 
 SendfilePool::~SendfilePool() {
     idle_.reset();

@@ -35,7 +35,7 @@ namespace ephpm::server {
 
 class SendfilePool {
 public:
-    // `threads` < 1 means one per CPU.
+    // `threads` is clamped to 1..8; the server passes the CPUs its io threads leave.
     explicit SendfilePool(int threads);
     ~SendfilePool(); // waits for jobs in flight, joins the threads
     SendfilePool(const SendfilePool&) = delete;
