@@ -18,6 +18,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -260,12 +261,14 @@ struct BusyPool {
 
     BusyPool() {
         EXPECT_EQ(::pipe2(pipe_ends.data(), O_CLOEXEC), 0);
-        ::fcntl(pipe_ends[1], F_SETPIPE_SZ, 4096);
-        ::fcntl(pipe_ends[1], F_SETFL, O_NONBLOCK);
+        ::fcntl(pipe_ends[1], F_SETPIPE_SZ, 4096); // smaller is quicker to fill; either works
+        EXPECT_EQ(::fcntl(pipe_ends[1], F_SETFL, O_NONBLOCK), 0);
         const std::string filler(4096, 'x');
         while (::write(pipe_ends[1], filler.data(), filler.size()) > 0) {
         }
-        ::fcntl(pipe_ends[1], F_SETFL, 0);
+        EXPECT_EQ(errno, EAGAIN); // full: a blocking write would wait
+        // Blocking again, so the job's sendfile(2) waits for release().
+        EXPECT_EQ(::fcntl(pipe_ends[1], F_SETFL, 0), 0);
         pool.async_sendfile(
             pipe_ends[1], file.file.native_handle(), 0, file.length,
             asio::bind_executor(home, [this](server::SendfilePool::Outcome) { job_done = true; }));
