@@ -285,7 +285,7 @@ ini_overrides = [{overrides}]
     # binary accepts it, and say so in the notes otherwise.
     with_access = base + '\n[server.logging]\nlevel = "warn"\naccess = "off"\n'
     without = base + '\n[server.logging]\nlevel = "warn"\n'
-    path = tmp / "ephpm.toml"
+    path = tmp / f"ephpm-{port}.toml"
     for text, note in ((with_access, ""),
                        (without, "this ePHPm build has no `[server.logging] access` key; "
                                  "its access log is debug-level, off at level warn")):
@@ -297,10 +297,10 @@ ini_overrides = [{overrides}]
     raise RuntimeError(f"ephpm --check-config refused the config:\n{check.stderr}")
 
 
-def make_ephpm(binary, tmp, docroot, workers, io_threads):
+def make_ephpm(binary, tmp, docroot, workers, io_threads, name="ePHPm"):
     port = free_port()
     conf, note = ephpm_config(binary, tmp, docroot, port, workers, io_threads)
-    return Server("ePHPm", port, port, ("php", "static"),
+    return Server(name, port, port, ("php", "static"),
                   [([str(binary), "--config", str(conf)], dict(os.environ))], note=note)
 
 
@@ -681,9 +681,10 @@ def report(results, servers, args, notes):
                 continue
             cpu = f"{summary['cpu'] * 1e6:.1f}" if summary["cpu"] else "–"
             r = ["", "", ""]
-            if name == "ePHPm" and ref:
+            if name.startswith("ePHPm") and ref:
                 r = [fmt_ratio(summary["rps"], ref["rps"]), fmt_ratio(summary["p99"], ref["p99"]),
                      fmt_ratio(summary["cpu"], ref["cpu"])]
+            if name == "ePHPm" and ref:
                 ratios[workload.name] = {
                     "req/s": summary["rps"] / ref["rps"] if summary["rps"] and ref["rps"] else None,
                     "p99": summary["p99"] / ref["p99"] if summary["p99"] and ref["p99"] else None,
@@ -744,6 +745,9 @@ def parse_args():
                    help="PHP workers of every server (default: 2 x CPUs, ePHPm's default)")
     p.add_argument("--io-threads", type=int, default=0,
                    help="ePHPm's [server] io_threads (default: 0, ePHPm's own default)")
+    p.add_argument("--also-io-threads", type=int, action="append", default=[],
+                   metavar="N", help="run a second ePHPm with this many io threads side by "
+                   "side (repeatable); the targets use the first")
     p.add_argument("--only", help="comma-separated workload names (default: all)")
     p.add_argument("--servers", default="ephpm,nginx,apache")
     p.add_argument("--output", type=Path, help="also write the report here")
@@ -778,6 +782,9 @@ def main():
                                       args.io_threads))
             if servers[-1].note:
                 notes.append(servers[-1].note)
+            for count in args.also_io_threads:
+                servers.append(make_ephpm(args.ephpm.resolve(), tmp, docroot, args.workers,
+                                          count, name=f"ePHPm, io_threads {count}"))
         if "nginx" in wanted:
             servers.append(make_nginx_fpm(tmp, docroot, args.workers))
         if "apache" in wanted:

@@ -1,17 +1,17 @@
 #pragma once
-// Threads that run sendfile(2) for large files, so that one io thread is not
-// the only core copying file pages into sockets. On loopback a 1 MiB
-// sendfile also runs the receiver's TCP input in the sender's system call;
-// with one io thread (the default on 2 cores) that serialised every large
-// response while the second core sat partly idle. A second io thread would
-// parallelise it too, but costs every PHP request wake-ups and empty reads;
-// these threads wake only for large files.
+// Threads that run sendfile(2) for large files, so that the io threads are
+// not the only cores copying file pages into sockets. On loopback a 1 MiB
+// sendfile also runs the receiver's TCP input in the sender's system call,
+// so an io thread sends one large response at a time; with fewer io threads
+// than CPUs (`[server] io_threads`) the other cores would sit partly idle.
+// These threads wake only for large files.
 //
 // A file goes to the pool only while one of its threads is idle; otherwise
 // the io thread sends it itself (Http1Writer). The server gives the pool one
-// thread per CPU that has no io thread, so under load as many files are sent
-// at once as there are CPUs, the way nginx's one worker per CPU does, and
-// about half of them without a hand-off (two wake-ups, a dup and a close).
+// thread per CPU that has no io thread (at least one), so under load as many
+// files are sent at once as there are CPUs, the way nginx's one worker per
+// CPU does, and the io threads' share of them without a hand-off (two
+// wake-ups, a dup and a close).
 //
 // The threads start with the first job: a server that never sends a large
 // file never pays for them.

@@ -342,7 +342,7 @@ private:
 
 int default_io_thread_count() noexcept {
     const unsigned cpus = std::thread::hardware_concurrency();
-    return static_cast<int>(std::max(1u, cpus / 2));
+    return static_cast<int>(std::max(1u, cpus));
 }
 
 Server::Server(const config::Config& config, ServerOptions options)

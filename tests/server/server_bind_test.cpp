@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <stdexcept>
+#include <thread>
 
 namespace ephpm::server {
 namespace {
@@ -20,6 +22,20 @@ config::Config settings_for(const std::string& listen) {
 }
 
 constexpr ServerOptions kNoSignals{false};
+
+TEST(ServerBind, StartsOneIoThreadPerCpuByDefault) {
+    const int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    EXPECT_EQ(default_io_thread_count(), cpus);
+    Server server(settings_for("127.0.0.1:0"), kNoSignals); // io_threads = 0
+    EXPECT_EQ(server.io_thread_count(), cpus);
+}
+
+TEST(ServerBind, AnExplicitIoThreadCountWins) {
+    config::Config config = settings_for("127.0.0.1:0");
+    config.server.io_threads = 3;
+    Server server(config, kNoSignals);
+    EXPECT_EQ(server.io_thread_count(), 3);
+}
 
 TEST(ServerBind, PortZeroReportsTheRealPort) {
     Server server(settings_for("127.0.0.1:0"), kNoSignals);

@@ -22,12 +22,13 @@ struct ServerOptions {
     bool handle_signals = true; // SIGINT/SIGTERM start the graceful stop
 };
 
-// [server] io_threads = 0: half the CPUs, at least one. The io threads share
-// the cores with the PHP threads (2 x CPUs by default), and scripts are where
-// a PHP site spends its CPU. Measured on 2 cores with 4 PHP threads, one io
-// thread against two: the HTML and include-heavy pages ran about 1.1x faster
-// with one, and hello.php's p99 was half; small static files ran 1.14x faster
-// with two (docs/benchmarks.md).
+// [server] io_threads = 0: one per CPU, at least one, as nginx's
+// `worker_processes auto`. With fewer, an io thread is on every request's
+// path and the cores idle while it wakes: on 2 cores with 4 PHP threads, one
+// io thread left about 10 % of the CPU idle under a 1 MiB file load, two
+// almost none. Two served 1.1-1.25x the requests per second of one for
+// small and 1 MiB files, hello.php, json and POST bodies; p99s were higher
+// and the CPU per PHP request up to 12 % (docs/benchmarks.md, eighth round).
 int default_io_thread_count() noexcept;
 
 class Server {
