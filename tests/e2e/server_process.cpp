@@ -69,18 +69,52 @@ std::pair<int, std::string> run_command(const std::string& command) {
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-std::string free_listen_address() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// The lower end of the kernel's ephemeral range (connect() and bind to port
+// 0 draw from it), or 0 if unknown.
+int ephemeral_port_floor() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    return (range >> low) ? low : 0;
+}
+
+// Whether 127.0.0.1:`port` can be bound now; `port` 0 asks the kernel for
+// one and stores it.
+bool can_bind(int& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
     socklen_t length = sizeof(address);
-    const bool bound = fd >= 0 &&
-                       ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
                        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!bound) throw std::runtime_error("cannot find a free port");
-    return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+    ::close(fd);
+    if (bound) port = ntohs(address.sin_port);
+    return bound;
+}
+
+} // namespace
+
+std::string free_listen_address() {
+    // A port below the ephemeral range: between this probe and the server's
+    // bind, no client connection of a test running alongside (h2load opens
+    // hundreds) can take it as its local port, as one drawn by bind(0) could.
+    constexpr int kFirst = 20000;
+    const int floor = ephemeral_port_floor();
+    if (floor > kFirst + 1000) {
+        static std::mt19937 pick{std::random_device{}()};
+        std::uniform_int_distribution<int> ports(kFirst, floor - 1);
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            int port = ports(pick);
+            if (can_bind(port)) return "127.0.0.1:" + std::to_string(port);
+        }
+    }
+    int port = 0;
+    if (!can_bind(port)) throw std::runtime_error("cannot find a free port");
+    return "127.0.0.1:" + std::to_string(port);
 }
 
 TempDir::TempDir(const std::string& prefix) {

@@ -32,7 +32,9 @@ private:
 // "127.0.0.1:<port>" with a port nobody listens on right now. The server
 // itself can bind port 0 and report the real port (tests/server/
 // server_bind_test.cpp), but the config loader wants 1..65535, so the binary
-// gets a concrete port; the window between this probe and its bind is tiny.
+// gets a concrete port. The port comes from below the kernel's ephemeral
+// range, so the clients of tests running in parallel cannot take it in the
+// window between this probe and the server's bind.
 std::string free_listen_address();
 
 class ServerProcess {

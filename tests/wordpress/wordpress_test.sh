@@ -85,9 +85,25 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# A port nobody listens on right now (the window until the bind is tiny).
+# A port nobody listens on right now, from below the kernel's ephemeral
+# range: the clients of tests running alongside cannot take it before the
+# server binds it, as they could a port drawn by bind(0).
 free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for port in [random.randrange(20000, low) for _ in range(100)] if low > 21000 else []:
+    try:
+        socket.socket().bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+else:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
+PY
 }
 
 # wait_until SECONDS DESCRIPTION PID COMMAND...: polls COMMAND every 0.1 s
