@@ -17,6 +17,7 @@
 #include "ephpm/php/runtime.hpp"
 #include "ephpm/server/server.hpp"
 #include "ephpm/version.hpp"
+#include "platform/available_cpus.hpp"
 
 namespace ephpm::app {
 namespace {
@@ -56,9 +57,11 @@ int run(const config::Config& config) {
     auto pool = std::make_unique<php::Pool>(runtime, php::PoolOptions{workers, 0});
 
     const auto info = runtime.info();
-    spdlog::info("ePHPm {} (PHP {}{}, {} worker threads, {} io threads)", kVersion,
+    // The CPU count says where the default thread counts come from; it
+    // names an affinity mask or a cgroup quota when either lowers it.
+    spdlog::info("ePHPm {} (PHP {}{}, {} worker threads, {} io threads, {})", kVersion,
                  info.php_version, info.zts ? " ZTS" : " NTS", pool->thread_count(),
-                 server->io_thread_count());
+                 server->io_thread_count(), platform::cpu_budget().describe());
     spdlog::info("document root: {}", config.server.document_root);
     spdlog::info("access log: {}", access_log_text(config.logging));
     spdlog::info("listening on {}", server->local_address());

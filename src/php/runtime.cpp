@@ -3,10 +3,10 @@
 #include <array>
 #include <atomic>
 #include <stdexcept>
-#include <thread>
 
 #include "php/bridge/bridge.h"
 #include "php/host.hpp"
+#include "platform/available_cpus.hpp"
 
 namespace ephpm::php {
 namespace {
@@ -15,10 +15,7 @@ std::atomic<bool> g_runtime_alive{false};
 
 } // namespace
 
-int default_worker_count() noexcept {
-    unsigned cpus = std::thread::hardware_concurrency();
-    return static_cast<int>(cpus == 0 ? 2 : 2 * cpus);
-}
+int default_worker_count() noexcept { return 2 * platform::available_cpus(); }
 
 namespace {
 

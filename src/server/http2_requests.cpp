@@ -8,8 +8,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
+#include <vector>
 
 #include "server/http2_session.hpp"
 #include "server/http2_stream.hpp"
@@ -113,6 +115,7 @@ std::shared_ptr<Http2Stream> Http2Session::find(std::int32_t id) const {
 
 void Http2Session::begin_stream(std::int32_t id) {
     auto stream = std::make_shared<Http2Stream>(id);
+    ++receiving_; // Http2Stream::receiving starts true
     stream->request.version(20);
     stream->context.site = &site_;
     stream->context.connection = &connection_;
@@ -177,6 +180,8 @@ void Http2Session::frame_received(const nghttp2_frame& frame) {
 }
 
 void Http2Session::headers_done(Http2Stream& stream) {
+    stream.headers_received = true;
+    stream.last_received = std::chrono::steady_clock::now();
     Request& request = stream.request;
     // :authority stands for Host (RFC 9113 8.3.1); CGI reads Host.
     if (!stream.authority.empty()) request.set(http::field::host, stream.authority);
@@ -203,7 +208,8 @@ void Http2Session::headers_done(Http2Stream& stream) {
 
 int Http2Session::data_received(std::int32_t id, std::string_view data) {
     auto stream = find(id);
-    if (!stream || stream->answered || stream->dispatched) return 0; // nobody reads it
+    if (!stream || !stream->receiving) return 0; // answered already: nobody reads it
+    stream->last_received = std::chrono::steady_clock::now();
     if (stream->request.body().size() + data.size() > limits_.max_body_bytes) {
         answer_now(*stream, 413);
         return 0;
@@ -216,6 +222,7 @@ int Http2Session::data_received(std::int32_t id, std::string_view data) {
 
 void Http2Session::request_complete(const std::shared_ptr<Http2Stream>& stream) {
     stream->request_complete = true;
+    stop_receiving(*stream);
     if (stream->answered || stream->dispatched) return;
     if (handlers_running_ >= limits_.max_concurrent_streams) {
         // Only reachable when reset streams' handlers are still running:
@@ -256,6 +263,7 @@ asio::awaitable<void> Http2Session::serve(std::shared_ptr<Http2Stream> stream) {
 }
 
 void Http2Session::answer_now(Http2Stream& stream, unsigned status) {
+    stop_receiving(stream);
     Response response;
     response.status = status;
     response.fields.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -302,6 +310,7 @@ void Http2Session::stream_closed(std::int32_t id, std::uint32_t error_code) {
     if (it == streams_.end()) return;
     auto stream = std::move(it->second);
     streams_.erase(it);
+    stop_receiving(*stream);
     stream->closed = true;
     if (!stream->response_done || error_code != NGHTTP2_NO_ERROR) {
         // The script (if any) sees a client that went away.
@@ -310,6 +319,47 @@ void Http2Session::stream_closed(std::int32_t id, std::uint32_t error_code) {
             (*body)->cancel();
     }
     finish_stream(*stream);
+}
+
+void Http2Session::stop_receiving(Http2Stream& stream) {
+    if (!stream.receiving) return;
+    stream.receiving = false;
+    --receiving_;
+}
+
+// HTTP/1.1's header_read and body timeouts, per stream: a stream that
+// trickles is cut off even while other streams keep the connection busy
+// (the idle timeout only runs while nothing is in flight).
+void Http2Session::expire_stalled_requests() {
+    const auto now = std::chrono::steady_clock::now();
+    auto next = asio::steady_timer::time_point::max();
+    std::vector<std::shared_ptr<Http2Stream>> stalled;
+    for (const auto& [id, stream] : streams_) {
+        if (!stream->receiving) continue;
+        const auto deadline = stream->headers_received ? stream->last_received + limits_.body
+                                                       : stream->started + limits_.header_read;
+        if (deadline <= now) {
+            stalled.push_back(stream);
+        } else {
+            next = std::min(next, deadline);
+        }
+    }
+    for (const auto& stream : stalled) {
+        if (stream->headers_received) {
+            spdlog::debug("{}:{} HTTP/2 stream {}: request body stalled",
+                          connection_.remote_address, connection_.remote_port, stream->id);
+            answer_now(*stream, 408); // then RST_STREAM(NO_ERROR): see frame_sent
+        } else {
+            // A header block left open holds the whole connection: nothing
+            // but its CONTINUATION may come next.
+            spdlog::debug("{}:{} HTTP/2 stream {}: header block not finished in time",
+                          connection_.remote_address, connection_.remote_port, stream->id);
+            nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+            wake_writer();
+            break;
+        }
+    }
+    receive_deadline_.expires_at(receiving_ > 0 ? next : asio::steady_timer::time_point::max());
 }
 
 } // namespace ephpm::server

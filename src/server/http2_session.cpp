@@ -50,6 +50,8 @@ Http2Limits Http2Limits::from(const config::ServerSettings& settings) {
     limits.max_header_bytes = static_cast<std::size_t>(settings.request.max_header_size);
     limits.max_body_bytes = settings.request.max_body_size;
     limits.idle = settings.timeouts.idle;
+    limits.header_read = settings.timeouts.header_read;
+    limits.body = settings.timeouts.body;
     limits.write = std::chrono::duration_cast<std::chrono::milliseconds>(kWriteTimeout);
     return limits;
 }
@@ -65,7 +67,9 @@ Http2Session::Http2Session(tcp::socket socket, std::string initial_bytes, const 
       limits_(limits),
       wake_(socket_.get_executor()),
       idle_(socket_.get_executor()),
-      write_deadline_(socket_.get_executor()) {
+      write_deadline_(socket_.get_executor()),
+      receive_deadline_(socket_.get_executor()) {
+    receive_deadline_.expires_at(asio::steady_timer::time_point::max()); // disarmed
     connection_ = describe_connection(socket_);
     nghttp2_session_callbacks* callbacks = nullptr;
     if (nghttp2_session_callbacks_new(&callbacks) != 0) throw std::bad_alloc();
@@ -106,7 +110,8 @@ asio::awaitable<void> Http2Session::run() {
     }
     if (stopping_.load()) goaway(true);
     arm_idle();
-    co_await (read_loop() && write_loop() && watch_idle() && watch_write());
+    arm_receive_deadline();
+    co_await (read_loop() && write_loop() && watch_idle() && watch_write() && watch_receiving());
 }
 
 bool Http2Session::feed(const char* data, std::size_t size) {
@@ -128,6 +133,7 @@ asio::awaitable<void> Http2Session::read_loop() {
         if (send_closed_) continue; // only waiting for the client to close
         if (!feed(chunk.data(), n)) break;
         arm_idle();
+        arm_receive_deadline();
         wake_writer();
     }
     close_now();
@@ -219,6 +225,28 @@ asio::awaitable<void> Http2Session::watch_write() {
     }
 }
 
+// Keeps the timer no later than any arriving request's deadline: each
+// deadline is some read's time plus header_read or body, so no later than
+// that read's now + the shorter of the two; expire_stalled_requests then
+// moves it to the earliest real one. Requests that arrive whole in one read
+// (a GET's HEADERS with END_STREAM) never touch it.
+void Http2Session::arm_receive_deadline() {
+    if (closed_ || receiving_ == 0) return;
+    const auto soonest =
+        asio::steady_timer::clock_type::now() + std::min(limits_.header_read, limits_.body);
+    if (receive_deadline_.expiry() > soonest) receive_deadline_.expires_at(soonest);
+}
+
+asio::awaitable<void> Http2Session::watch_receiving() {
+    // Not disarmed here: the initial bytes (run()) may have armed it.
+    while (!closed_) {
+        co_await receive_deadline_.async_wait(kUseTuple);
+        if (closed_) break;
+        if (receive_deadline_.expiry() > asio::steady_timer::clock_type::now()) continue;
+        expire_stalled_requests(); // re-arms for the next deadline, if any
+    }
+}
+
 void Http2Session::goaway(bool graceful) {
     if (closed_) return;
     if (graceful) {
@@ -239,6 +267,8 @@ void Http2Session::close_now() {
     wake_.cancel();
     idle_.cancel();
     write_deadline_.cancel();
+    receive_deadline_.cancel();
+    receiving_ = 0;
     // Streams nghttp2 never got to close: their scripts see a client that
     // went away, and each still gets its access log line.
     auto streams = std::move(streams_);

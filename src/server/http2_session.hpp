@@ -50,6 +50,12 @@ struct Http2Limits {
     std::uint64_t max_body_bytes = 8 * 1024 * 1024; // larger -> 413
     // No bytes read or written while no handler runs -> GOAWAY.
     std::chrono::milliseconds idle{60'000};
+    // Per stream, whatever the other streams do: from its first HEADERS to
+    // the end of its header block (else the connection is closed: no other
+    // frame may come between HEADERS and CONTINUATION), and the longest
+    // silence while its body arrives (else 408 and RST_STREAM(NO_ERROR)).
+    std::chrono::milliseconds header_read{30'000};
+    std::chrono::milliseconds body{60'000};
     // A write that makes no progress for this long closes the connection.
     std::chrono::milliseconds write{60'000};
     // Rapid reset (CVE-2023-44487): a client that resets more than this many
@@ -88,6 +94,7 @@ private:
     boost::asio::awaitable<void> write_loop();
     boost::asio::awaitable<void> watch_idle();
     boost::asio::awaitable<void> watch_write();
+    boost::asio::awaitable<void> watch_receiving();
     bool feed(const char* data, std::size_t size);
     void wake_writer();
     void arm_idle();
@@ -106,6 +113,9 @@ private:
     void headers_done(Http2Stream& stream);
     void request_complete(const std::shared_ptr<Http2Stream>& stream);
     void count_reset(const Http2Stream& stream);
+    void stop_receiving(Http2Stream& stream);
+    void arm_receive_deadline();
+    void expire_stalled_requests();
     boost::asio::awaitable<void> serve(std::shared_ptr<Http2Stream> stream);
     void answer_now(Http2Stream& stream, unsigned status);
 
@@ -128,10 +138,13 @@ private:
     boost::asio::steady_timer wake_;           // the writer waits on it
     boost::asio::steady_timer idle_;           // armed while not busy
     boost::asio::steady_timer write_deadline_; // armed while a write is pending
+    // Armed while a request is arriving, for the earliest stream deadline.
+    boost::asio::steady_timer receive_deadline_;
     bool closed_ = false;
     bool send_closed_ = false; // our side is done; reading until the client closes
     unsigned handlers_running_ = 0;
     unsigned producing_ = 0; // streams waiting for PHP output
+    unsigned receiving_ = 0; // streams whose request is arriving (Http2Stream::receiving)
 
     // Rapid-reset accounting for the current window.
     std::chrono::steady_clock::time_point reset_window_start_{};

@@ -31,6 +31,9 @@ struct Http2Stream final : ClientWatch {
     std::shared_ptr<std::atomic<bool>> watch_client() override { return aborted; }
 
     std::int32_t id;
+    // When its first HEADERS arrived (the access log's time and duration).
+    std::chrono::system_clock::time_point arrived = std::chrono::system_clock::now();
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // Receiving.
     Request request;
@@ -38,6 +41,11 @@ struct Http2Stream final : ClientWatch {
     std::size_t header_bytes = 0;
     bool header_too_large = false;
     bool request_complete = false; // END_STREAM received
+    // The request is still arriving and will be answered when it is
+    // complete: its header_read and body deadlines run.
+    bool receiving = true;
+    bool headers_received = false;
+    std::chrono::steady_clock::time_point last_received = started;
     std::shared_ptr<std::atomic<bool>> aborted = std::make_shared<std::atomic<bool>>(false);
     RequestContext context;
 
@@ -57,8 +65,6 @@ struct Http2Stream final : ClientWatch {
     std::uint64_t body_bytes_sent = 0;
 
     // Access log.
-    std::chrono::system_clock::time_point arrived = std::chrono::system_clock::now();
-    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
     std::string method, target, referer, user_agent;
 };
 

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "platform/available_cpus.hpp"
 #include "server/access_log.hpp"
 #include "server/http1_session.hpp"
 #include "server/http2_session.hpp"
@@ -299,8 +300,7 @@ private:
     // The io threads send large files too whenever the pool is busy
     // (SendfilePool::has_idle_thread), so the pool takes the CPUs they leave.
     static int send_thread_count(int io_threads) {
-        const auto cpus = static_cast<int>(std::thread::hardware_concurrency());
-        return std::max(cpus - io_threads, 1);
+        return std::max(platform::available_cpus() - io_threads, 1);
     }
 
     static std::vector<std::unique_ptr<asio::io_context>> make_shards(int count) {
@@ -340,10 +340,7 @@ private:
     std::optional<SignalWatcher> signals_;
 };
 
-int default_io_thread_count() noexcept {
-    const unsigned cpus = std::thread::hardware_concurrency();
-    return static_cast<int>(std::max(1u, cpus));
-}
+int default_io_thread_count() noexcept { return platform::available_cpus(); }
 
 Server::Server(const config::Config& config, ServerOptions options)
     : impl_(std::make_unique<Impl>(config, options)) {}

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "e2e/server_process.hpp"
+#include "server/http2_raw_frames.hpp"
 
 namespace ephpm::testing {
 namespace {
@@ -129,6 +130,28 @@ TEST_F(Http2E2E, H2loadAgainstPhp) {
 
 TEST_F(Http2E2E, H2loadAgainstAStaticFile) {
     expect_all_succeeded(run("h2load -n 2000 -c 10 -m 10 " + url("/style.css")));
+}
+
+// The sniffer reads the preface and what follows it before the HTTP/2
+// session starts: a request that stalls in those first bytes is timed too.
+TEST(Http2Deadlines, AStalledUploadIs408AndTheStreamIsReset) {
+    TempDir site("ephpm-h2-site");
+    TempDir work("ephpm-h2-work");
+    site.write("index.php", "<?php echo strlen(file_get_contents('php://input'));");
+    ServerProcess server(work.path(), "[server]\nlisten = \"" + free_listen_address() +
+                                          "\"\ndocument_root = \"" + site.path().native() +
+                                          "\"\n\n[server.timeouts]\nbody = \"1s\"\n");
+    ASSERT_TRUE(server.started()) << server.output();
+    bool closed = false;
+    const auto start = std::chrono::steady_clock::now();
+    const std::string received =
+        raw_exchange(server.port(), preface() + headers_frame('\x01', '\x83', true), 3s, &closed);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+    EXPECT_FALSE(closed); // the connection goes on
+    EXPECT_NE(received.find("408 Request Timeout\n"), std::string::npos);
+    EXPECT_TRUE(has_frame(NGHTTP2_RST_STREAM, received));
+    EXPECT_NE(server.output().find("\"POST / HTTP/2.0\" 408"), std::string::npos)
+        << server.output();
 }
 
 } // namespace

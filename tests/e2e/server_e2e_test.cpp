@@ -13,6 +13,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "e2e/server_process.hpp"
+#include "platform/pinned_to_one_cpu.hpp"
 
 namespace ephpm::testing {
 namespace {
@@ -874,6 +876,35 @@ TEST_F(ServerLifecycle, IdleKeepAliveConnectionsDoNotDelayShutdown) {
     EXPECT_EQ(server.wait_exit(5s), 0) << server.output();
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
     ::close(fd);
+}
+
+// `taskset -c 0 ephpm`: the defaults (io_threads = 0, workers = 0) count
+// the CPUs the process may run on, not the machine's. The child inherits
+// the affinity of the thread that starts it.
+TEST_F(ServerLifecycle, DefaultThreadCountsFollowTheAffinityMask) {
+    std::optional<ServerProcess> server;
+    {
+        const PinnedToOneCpu pin;
+        ASSERT_TRUE(pin.pinned());
+        server.emplace(work_.path(), "[server]\nlisten = \"" + free_listen_address() +
+                                         "\"\ndocument_root = \"" + site_.path().native() + "\"\n");
+    }
+    ASSERT_TRUE(server->started()) << server->output();
+
+    const std::string out = server->output();
+    EXPECT_NE(out.find("2 worker threads, 1 io threads"), std::string::npos) << out;
+    const int online = static_cast<int>(std::thread::hardware_concurrency());
+    if (online > 1) {
+        EXPECT_NE(out.find("1 of " + std::to_string(online) + " CPUs (affinity 1"),
+                  std::string::npos)
+            << out;
+    }
+    const auto names = thread_names(server->pid());
+    EXPECT_EQ(names.count("ephpm-io-1"), 0u);
+    EXPECT_EQ(names.count("ephpm-php-1"), 1u);
+    EXPECT_EQ(names.count("ephpm-php-2"), 0u);
+    const auto response = curl({server->url("/hello.php")});
+    EXPECT_EQ(response.status, 200) << response.body;
 }
 
 TEST_F(ServerLifecycle, BusyPortIsAClearErrorAndExitCodeOne) {

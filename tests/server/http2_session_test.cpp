@@ -3,20 +3,29 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
+#include <poll.h>
 #include <unistd.h>
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <span>
+#include <string_view>
+#include <thread>
+#include <vector>
 
+#include "server/http2_raw_frames.hpp"
 #include "server/http2_test_client.hpp"
 
 namespace ephpm::server {
@@ -24,8 +33,11 @@ namespace {
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
+using testing::has_frame;
+using testing::headers_frame;
 using testing::Http2Client;
 using testing::Http2Server;
+using testing::preface;
 
 constexpr auto kWait = 5s;
 
@@ -351,6 +363,148 @@ TEST(Http2Session, IdleConnectionGetsGoaway) {
     EXPECT_EQ(client.goaway_error, static_cast<std::uint32_t>(NGHTTP2_NO_ERROR));
     EXPECT_TRUE(client.pump_until([&] { return client.eof; }, kWait));
     EXPECT_TRUE(server.wait_ended(kWait));
+}
+
+// Per-stream receive deadlines (Http2Limits::body and header_read): the
+// connection's idle timeout stays long, so only a stream's own deadline can
+// end it.
+
+TEST(Http2Limits, TakeTheServersTimeoutsAndSizes) {
+    config::ServerSettings settings;
+    settings.timeouts.header_read = 7s;
+    settings.timeouts.body = 11s;
+    settings.timeouts.idle = 13s;
+    settings.request.max_body_size = 12345;
+    settings.request.max_header_size = 2048;
+    const Http2Limits limits = Http2Limits::from(settings);
+    EXPECT_EQ(limits.header_read, 7s);
+    EXPECT_EQ(limits.body, 11s);
+    EXPECT_EQ(limits.idle, 13s);
+    EXPECT_EQ(limits.max_body_bytes, 12345u);
+    EXPECT_EQ(limits.max_header_bytes, 2048u);
+}
+
+TEST(Http2Session, AStalledBodyIs408AndTheConnectionLivesOn) {
+    Http2Limits limits;
+    limits.body = 300ms;
+    Http2Server server(echo, limits);
+    Http2Client client(server.port());
+    const auto start = std::chrono::steady_clock::now();
+    const auto stalled = client.open_request("POST", "/", {{"content-length", "100"}});
+    client.send_body_part(stalled, pattern(10), false);
+    ASSERT_TRUE(client.pump_until([&] { return client.streams[stalled].closed; }, kWait));
+    EXPECT_EQ(client.streams[stalled].status, 408);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+    EXPECT_FALSE(client.goaway);
+    const auto next = client.request("GET", "/next");
+    ASSERT_TRUE(client.pump_until([&] { return client.streams[next].closed; }, kWait));
+    EXPECT_EQ(client.streams[next].status, 200);
+}
+
+TEST(Http2Session, ABodyThatKeepsMovingIsServed) {
+    Http2Limits limits;
+    limits.body = 600ms;
+    Http2Server server(echo, limits);
+    Http2Client client(server.port());
+    const auto id = client.open_request("POST", "/slow");
+    // 6 parts 150 ms apart: 750 ms in all, never 600 ms of silence.
+    for (int part = 0; part < 5; ++part) {
+        client.send_body_part(id, pattern(10), false);
+        client.pump_for(150ms);
+        ASSERT_FALSE(client.streams[id].closed) << "cut off after part " << part;
+    }
+    client.send_body_part(id, pattern(10), true);
+    ASSERT_TRUE(client.pump_until([&] { return client.streams[id].closed; }, kWait));
+    EXPECT_EQ(client.streams[id].status, 200);
+    EXPECT_NE(client.streams[id].body.find("body=60"), std::string::npos)
+        << client.streams[id].body;
+}
+
+TEST(Http2Session, AStalledStreamIsCutWhileAnotherKeepsTheConnectionBusy) {
+    Http2Limits limits;
+    limits.body = 300ms;
+    limits.idle = 200ms; // never runs: a response is being produced throughout
+    StreamingHandler streaming;
+    auto made = streaming.made.get_future();
+    Http2Server server(streaming.handler(), limits);
+    Http2Client client(server.port());
+    const auto busy = client.request("GET", "/stream");
+    client.flush();
+    ASSERT_EQ(made.wait_for(kWait), std::future_status::ready);
+    auto body = made.get();
+    const auto stalled = client.open_request("POST", "/upload");
+    client.send_body_part(stalled, pattern(10), false);
+    ASSERT_TRUE(client.pump_until([&] { return client.streams[stalled].closed; }, kWait));
+    EXPECT_EQ(client.streams[stalled].status, 408);
+    EXPECT_FALSE(client.streams[busy].closed);
+    body->push("done", true);
+    ASSERT_TRUE(client.pump_until([&] { return client.streams[busy].closed; }, kWait));
+    EXPECT_EQ(client.streams[busy].body, "done");
+}
+
+// Raw bytes to 127.0.0.1:`port`, `pieces` written `pause` apart, then
+// everything read until the server closes or `timeout` passes; `closed`
+// says which.
+std::string raw_exchange(int port, const std::vector<std::string>& pieces,
+                         std::chrono::milliseconds pause, std::chrono::milliseconds timeout,
+                         bool& closed) {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), static_cast<std::uint16_t>(port)});
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+        if (i > 0) std::this_thread::sleep_for(pause);
+        asio::write(socket, asio::buffer(pieces[i]));
+    }
+    std::string received;
+    closed = false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd fd{socket.native_handle(), POLLIN, 0};
+        if (::poll(&fd, 1, 50) <= 0) continue;
+        std::array<char, 4096> chunk{};
+        boost::system::error_code ec;
+        const std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+        if (ec) {
+            closed = true;
+            break;
+        }
+        received.append(chunk.data(), n);
+    }
+    return received;
+}
+
+TEST(Http2Session, AnUnfinishedHeaderBlockClosesTheConnection) {
+    Http2Limits limits;
+    limits.header_read = 300ms;
+    Http2Server server(echo, limits);
+    const auto start = std::chrono::steady_clock::now();
+    bool closed = false;
+    const std::string received = raw_exchange(
+        server.port(), {preface() + headers_frame('\x01', '\x82', false)}, 0ms, kWait, closed);
+    EXPECT_TRUE(closed);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+    EXPECT_TRUE(has_frame(NGHTTP2_GOAWAY, received));
+    EXPECT_TRUE(server.wait_ended(kWait));
+}
+
+TEST(Http2Session, AnUnfinishedHeaderBlockIsCaughtWhileABodyIsAwaited) {
+    // Stream 1's body deadline (5 s) is due long after stream 3's header
+    // deadline (300 ms), which starts half a second later.
+    Http2Limits limits;
+    limits.header_read = 300ms;
+    limits.body = 5s;
+    Http2Server server(echo, limits);
+    const auto start = std::chrono::steady_clock::now();
+    bool closed = false;
+    const std::string received = raw_exchange(
+        server.port(),
+        {preface() + headers_frame('\x01', '\x83', true), headers_frame('\x03', '\x82', false)},
+        500ms, kWait, closed);
+    EXPECT_TRUE(closed);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(elapsed, 800ms);
+    EXPECT_LT(elapsed, 3s);
+    EXPECT_TRUE(has_frame(NGHTTP2_GOAWAY, received));
 }
 
 TEST(Http2Session, ShutdownFinishesOpenStreamsThenCloses) {

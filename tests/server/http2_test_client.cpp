@@ -108,6 +108,20 @@ Http2Client::~Http2Client() {
 std::int32_t Http2Client::request(const std::string& method, const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& headers,
                                   std::optional<std::string> body) {
+    return submit(method, path, headers, std::move(body), true);
+}
+
+std::int32_t Http2Client::open_request(
+    const std::string& method, const std::string& path,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
+    const std::int32_t id = submit(method, path, headers, std::nullopt, false);
+    flush(); // nghttp2 opens the stream as it sends HEADERS; DATA needs it open
+    return id;
+}
+
+std::int32_t Http2Client::submit(const std::string& method, const std::string& path,
+                                 const std::vector<std::pair<std::string, std::string>>& headers,
+                                 std::optional<std::string> body, bool end_stream) {
     std::vector<std::pair<std::string, std::string>> all = {
         {":method", method}, {":path", path}, {":scheme", "http"}, {":authority", "example.test"}};
     all.insert(all.end(), headers.begin(), headers.end());
@@ -119,12 +133,25 @@ std::int32_t Http2Client::request(const std::string& method, const std::string& 
     }
     nghttp2_data_provider provider{};
     provider.read_callback = &read_body;
-    const std::int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
-                                                   body ? &provider : nullptr, nullptr);
+    const std::int32_t id = end_stream
+                                ? nghttp2_submit_request(session_, nullptr, nva.data(), nva.size(),
+                                                         body ? &provider : nullptr, nullptr)
+                                : nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, -1, nullptr,
+                                                         nva.data(), nva.size(), nullptr);
     if (id < 0) throw std::runtime_error(nghttp2_strerror(id));
     if (body) bodies_[id] = {std::move(*body), 0};
     streams[id];
     return id;
+}
+
+void Http2Client::send_body_part(std::int32_t stream_id, std::string bytes, bool last) {
+    bodies_[stream_id] = {std::move(bytes), 0};
+    nghttp2_data_provider provider{};
+    provider.read_callback = &read_body;
+    const int rv = nghttp2_submit_data(session_, last ? NGHTTP2_FLAG_END_STREAM : NGHTTP2_FLAG_NONE,
+                                       stream_id, &provider);
+    if (rv != 0) throw std::runtime_error(nghttp2_strerror(rv));
+    flush();
 }
 
 void Http2Client::reset(std::int32_t stream_id, std::uint32_t error_code) {

@@ -76,6 +76,13 @@ public:
     std::int32_t request(const std::string& method, const std::string& path,
                          const std::vector<std::pair<std::string, std::string>>& headers = {},
                          std::optional<std::string> body = std::nullopt);
+    // A request whose body follows in parts: HEADERS without END_STREAM,
+    // sent at once.
+    std::int32_t open_request(const std::string& method, const std::string& path,
+                              const std::vector<std::pair<std::string, std::string>>& headers = {});
+    // Sends `bytes` as DATA on an open request (flushed at once, so the next
+    // part may follow); `last` ends the stream.
+    void send_body_part(std::int32_t stream_id, std::string bytes, bool last);
     void reset(std::int32_t stream_id, std::uint32_t error_code = NGHTTP2_CANCEL);
     // Writes everything nghttp2 has queued.
     void flush();
@@ -100,6 +107,9 @@ private:
                        std::size_t, void*);
     static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
     static int on_close(nghttp2_session*, std::int32_t, std::uint32_t, void*);
+    std::int32_t submit(const std::string& method, const std::string& path,
+                        const std::vector<std::pair<std::string, std::string>>& headers,
+                        std::optional<std::string> body, bool end_stream);
     static ssize_t read_body(nghttp2_session*, std::int32_t, std::uint8_t*, std::size_t,
                              std::uint32_t*, nghttp2_data_source*, void*);
 

@@ -22,7 +22,9 @@ struct PhpSettings {
     bool opcache_validate_timestamps = true;
 };
 
-// The number of pool threads `workers = 0` stands for.
+// The number of pool threads `workers = 0` stands for: two per CPU this
+// process may use (its affinity, capped by a cgroup CPU quota), because
+// PHP requests often wait on a database.
 int default_worker_count() noexcept;
 
 // ini precedence, lowest first: PHP's built-in defaults < ePHPm's server

@@ -22,7 +22,8 @@ struct ServerOptions {
     bool handle_signals = true; // SIGINT/SIGTERM start the graceful stop
 };
 
-// [server] io_threads = 0: one per CPU, at least one, as nginx's
+// [server] io_threads = 0: one per CPU this process may use (its affinity,
+// capped by a cgroup CPU quota), at least one, as nginx's
 // `worker_processes auto`. With fewer, an io thread is on every request's
 // path and the cores idle while it wakes: on 2 cores with 4 PHP threads, one
 // io thread left about 10 % of the CPU idle under a 1 MiB file load, two
