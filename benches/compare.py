@@ -821,7 +821,7 @@ def main():
                     sample = run_cell(s, w, args, tmp, post_script)
                     cell.append(sample)
                     log(f"repeat {r + 1}/{args.repeats} {w.name:20} {s.name:18} "
-                        f"{sample.rps:9.0f} req/s  bad {sample.bad}")
+                        f"{sample.rps:9.0f} req/s  p99 {fmt_time(sample.p99):>9}  bad {sample.bad}")
         results = {}
         for w in workloads:
             results[w.name] = {
