@@ -17,7 +17,7 @@ run_tests() {
     [ -f "$last" ] && awk '
         /^[0-9]+\/[0-9]+ Testing: / { if (failed) printf "%s", block; block = ""; failed = 0 }
         { block = block $0 "\n" }
-        /^Test Failed\.|^Test Fail/ { failed = 1 }
+        /^Test Failed/ { failed = 1 }
         END { if (failed) printf "%s", block }' "$last" | tail -n 300
     die "tests failed (preset $preset)" "read the output of the failed tests above"
 }

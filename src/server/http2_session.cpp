@@ -268,12 +268,12 @@ void Http2Session::close_now() {
     idle_.cancel();
     write_deadline_.cancel();
     receive_deadline_.cancel();
-    receiving_ = 0;
     // Streams nghttp2 never got to close: their scripts see a client that
     // went away, and each still gets its access log line.
     auto streams = std::move(streams_);
     streams_.clear();
     for (auto& [id, stream] : streams) {
+        stop_receiving(*stream);
         stream->closed = true;
         stream->aborted->store(true);
         if (auto* body = std::get_if<std::shared_ptr<BodyStream>>(&stream->body); body && *body) {
