@@ -18,6 +18,14 @@ divides a shared library's pages among every process that maps it, so a
 server measured next to the others looks smaller by whatever it shares with
 them (php-fpm and Apache's mod_php map the same Debian PHP extensions and
 libraries: about 6 MiB). The load cells then run with every server up.
+
+Every server process runs in this script's session, as wrk and h2load do.
+With the kernel's sched autogroup (on in Debian's kernels) a session is a
+scheduling group that shares the CPU with the others as a whole: started
+with a session each, nginx and php-fpm were two groups against the load
+generator's one and ePHPm one, and a load generator thread moved to the
+other CPU waited up to tens of ms for it (perf sched). --own-sessions
+brings that arrangement back.
 """
 
 import argparse
@@ -168,6 +176,9 @@ class Server:
     idle: tuple = (0, 0)
     peak: list = field(default_factory=lambda: [0, 0])
     note: str = ""
+    # Each process in a session of its own (setsid) instead of only a
+    # process group of its own; see --own-sessions.
+    own_sessions: bool = False
 
     def pids(self):
         return process_tree([p.pid for p in self.procs if p.poll() is None])
@@ -176,11 +187,14 @@ class Server:
         """Starts the processes; returns the seconds to the first 200."""
         began = time.monotonic()
         self.procs = []
+        # A process group of its own, for stop(); by default in this
+        # script's session, which wrk and h2load share: with the kernel's
+        # sched autogroup, every session is a scheduling group.
+        group = {"start_new_session": True} if self.own_sessions else {"process_group": 0}
         for i, (argv, env) in enumerate(self.commands):
             out = open(log_dir / f"{self.slug()}-{i}.out", "wb")
             self.procs.append(
-                subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True))
+                subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, **group))
         return wait_for_200(self, began)
 
     def stop(self):
@@ -723,13 +737,22 @@ def report(results, servers, args, notes):
                f"{max(args.threads, args.connections // 4)} connections × 4 streams), "
                f"{args.duration} s per cell after a {args.warmup} s warm-up, "
                f"{args.repeats} repeats (median; range = min–max), {args.workers} PHP workers "
-               f"per server, ePHPm io_threads {args.io_threads or 'default'}, {os.cpu_count()} CPUs.")
+               f"per server, ePHPm io_threads {args.io_threads or 'default'}, {os.cpu_count()} CPUs, "
+               f"{sessions_note(args)}.")
     for note in notes:
         out.append(f"Note: {note}")
     return "\n".join(out)
 
 
 # ----------------------------------------------------------------- main ----
+
+
+def sessions_note(args):
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    on = autogroup.exists() and autogroup.read_text().strip() == "1"
+    where = ("each server process in a session of its own" if args.own_sessions
+             else "servers and load generator in one session")
+    return f"{where} (sched autogroup {'on' if on else 'off'})"
 
 
 def parse_args():
@@ -750,6 +773,10 @@ def parse_args():
                    "side (repeatable); the targets use the first")
     p.add_argument("--only", help="comma-separated workload names (default: all)")
     p.add_argument("--servers", default="ephpm,nginx,apache")
+    p.add_argument("--own-sessions", action="store_true",
+                   help="start each server process in a session of its own; with sched "
+                   "autogroup each session is then a scheduling group competing with the "
+                   "load generator's as a whole (default: one session for all)")
     p.add_argument("--output", type=Path, help="also write the report here")
     return p.parse_args()
 
@@ -789,6 +816,8 @@ def main():
             servers.append(make_nginx_fpm(tmp, docroot, args.workers))
         if "apache" in wanted:
             servers.append(make_apache(tmp, docroot, args.workers))
+        for s in servers:
+            s.own_sessions = args.own_sessions
         for s in servers:
             measure_alone(s, workloads, args, tmp, post_script)
         # One at a time, so start-ups do not compete with each other.
