@@ -23,9 +23,9 @@ Every server process runs in this script's session, as wrk and h2load do.
 With the kernel's sched autogroup (on in Debian's kernels) a session is a
 scheduling group that shares the CPU with the others as a whole: started
 with a session each, nginx and php-fpm were two groups against the load
-generator's one and ePHPm one, and a load generator thread moved to the
-other CPU waited up to tens of ms for it (perf sched). --own-sessions
-brings that arrangement back.
+generator's one and ePHPm one, and the load generator's threads waited up
+to tens of ms for a CPU (perf sched; docs/benchmarks.md, tenth round).
+--own-sessions brings that arrangement back.
 """
 
 import argparse
