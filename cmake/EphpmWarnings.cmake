@@ -15,7 +15,11 @@ endfunction()
 # ephpm_static_runtime(<target>): executables carry libstdc++ and libgcc
 # inside, so the binary does not depend on the host's C++ runtime.
 function(ephpm_static_runtime target)
-    if(EPHPM_STATIC_RUNTIME)
+    if(EPHPM_FULLY_STATIC)
+        # Position independent and static: the kernel still randomises where
+        # the binary is loaded.
+        target_link_options(${target} PRIVATE -static-pie)
+    elseif(EPHPM_STATIC_RUNTIME)
         target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
     endif()
 endfunction()

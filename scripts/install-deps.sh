@@ -4,21 +4,28 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-# The compiler, the build system, and what `apt-get source` needs.
+# The compiler, the build system, and what `apt-get source` needs; automake
+# and libtool regenerate the build files of the sources that
+# scripts/static/build-libs.sh patches.
 toolchain=(build-essential cmake ninja-build pkg-config git ca-certificates xz-utils dpkg-dev patch
+    automake libtool
     clang-format clang-tidy)
-# PHP's own build: generators plus the -dev libraries behind the "wordpress"
-# extension suite (openssl, curl, zlib, mbstring/oniguruma, sqlite, zip,
-# sodium, gd with png/jpeg/webp/freetype, libxml for dom/xml/simplexml).
+# PHP's own build: generators plus the -dev libraries behind the default
+# "wordpress" extension suite (openssl, curl, zlib, mbstring/oniguruma,
+# sqlite, zip, sodium, gd with png/jpeg/webp/freetype, libxml for
+# dom/xml/simplexml/soap, ICU for intl, libxslt for xsl, bzip2). Other suites
+# install what they add themselves (scripts/php/suites.sh).
 php_build=(bison re2c autoconf libxml2-dev libssl-dev libcurl4-openssl-dev zlib1g-dev libonig-dev
-    libsqlite3-dev libzip-dev libsodium-dev libpng-dev libjpeg-dev libwebp-dev libfreetype-dev)
+    libsqlite3-dev libzip-dev libsodium-dev libpng-dev libjpeg-dev libwebp-dev libfreetype-dev
+    libicu-dev libxslt1-dev libbz2-dev)
 # The C++ server's libraries (Boost 1.81 for Asio/Beast, nghttp2 for HTTP/2).
 server=(libboost1.81-dev libnghttp2-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
     nlohmann-json3-dev)
 # Tests and benchmarks, and the real HTTP clients the end-to-end tests drive
 # (python3 runs the WordPress test's browser; that test installs WordPress
-# and MariaDB itself).
-testing=(libgtest-dev libgmock-dev libbenchmark-dev curl nghttp2-client python3)
+# and MariaDB itself); systemd for systemd-analyze, which checks the unit
+# `ephpm service install` writes (installing it starts nothing).
+testing=(libgtest-dev libgmock-dev libbenchmark-dev curl nghttp2-client python3 systemd)
 
 packages=("${toolchain[@]}" "${php_build[@]}" "${server[@]}" "${testing[@]}")
 

@@ -24,6 +24,6 @@ require_root() {
         "run it again as root, e.g. with sudo"
 }
 
-# Prints the path of the installed PHP prefix that the build script produced
-# for the current pinned version and flags, or nothing if there is none.
-php_prefix_file() { printf '%s/php/current' "$EPHPM_CACHE_DIR"; }
+# The link to the finished libphp prefix of an extension suite (default: the
+# one CMake builds against, $EPHPM_PHP_SUITE or "wordpress").
+php_prefix_file() { printf '%s/php/%s/current' "$EPHPM_CACHE_DIR" "${1:-${EPHPM_PHP_SUITE:-wordpress}}"; }

@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
-# Builds libphp: PHP 8.4, ZTS, embed SAPI as a static library, the
-# "wordpress" extension suite compiled in, and OPcache inside the library.
+# Builds libphp: PHP 8.4, ZTS, embed SAPI as a static library, one extension
+# suite compiled in (scripts/php/suites.sh), and OPcache inside the library.
 #
-# The result is installed into a prefix under $EPHPM_CACHE_DIR/php/ named by
-# PHP version and a hash of everything that shapes the build (source, flags,
-# patch script), and <cache>/php/current points at it. A prefix counts as
+#   scripts/php/build.sh [--suite core|wordpress|laravel|full[-dev]]
+#
+# The suite defaults to $EPHPM_PHP_SUITE, else "wordpress". The result is
+# installed into a prefix <cache>/php/<suite>/<version>-<hash>, the hash
+# covering everything that shapes the build (source, flags, patches, PECL
+# sources), and <cache>/php/<suite>/current points at it. A prefix counts as
 # done only when it holds the .ephpm-complete marker, which is written last;
 # the build happens in a staging directory and is moved into place whole, so
-# a failed or interrupted build never leaves a prefix that looks valid.
+# a failed or interrupted build never leaves a prefix that looks valid. After
+# a build, older prefixes of the suite are pruned: the current one and the one
+# before it stay.
 #
 # EPHPM_PHP_SOURCE=/path/to/php-X.Y.Z.tar.xz (or an unpacked directory)
 # builds that source instead of Debian's pinned source package.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+source "$EPHPM_ROOT/scripts/php/suites.sh"
+
+suite="${EPHPM_PHP_SUITE:-wordpress}"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --suite) [ $# -ge 2 ] || die "--suite needs a value" "use one of: ${php_suites[*]} (or NAME-dev)"
+            suite="$2"; shift 2 ;;
+        --suite=*) suite="${1#--suite=}"; shift ;;
+        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) die "unknown argument '$1'" "usage: scripts/php/build.sh [--suite ${php_suites[*]// /|}]" ;;
+    esac
+done
+is_php_suite "$suite" || die "unknown extension suite '$suite'" \
+    "use one of: ${php_suites[*]}, or any of them with -dev (adds xdebug)"
 
 # --disable-zend-signals: with Zend signals PHP installs its own SIGINT and
 # SIGTERM handlers, which kill the process on threads that are not running a
 # request; the server owns process signals (as FrankenPHP requires too).
+mapfile -t suite_flags < <(suite_configure_flags "$suite")
 configure_flags=(
     --enable-zts --enable-embed=static --disable-cli --disable-cgi --disable-phpdbg
-    --disable-zend-signals --without-pear --disable-all
-    --enable-opcache --enable-bcmath --enable-ctype --with-curl --enable-dom --enable-exif
-    --enable-fileinfo --enable-filter --with-iconv --enable-mbstring
-    --with-mysqli --enable-mysqlnd --with-openssl --enable-pdo --with-pdo-mysql --with-pdo-sqlite
-    --with-sqlite3 --enable-session --enable-simplexml --with-sodium --enable-tokenizer
-    --enable-xml --enable-xmlreader --enable-xmlwriter --with-libxml --with-zip --with-zlib
-    --enable-gd --with-jpeg --with-webp --with-freetype --enable-phar --enable-posix --enable-sockets
+    --disable-zend-signals --without-pear --disable-all "${suite_flags[@]}"
 )
 # -fPIC: the objects end up in a position-independent executable (Debian's
 # GCC links PIE by default).
@@ -50,14 +64,26 @@ if [ -n "${EPHPM_PHP_SOURCE:-}" ]; then
     fi
 else
     source_path=$("$EPHPM_ROOT/scripts/php/fetch-source.sh")
-    source_id=$(basename "$source_path")
+    source_id=$(sha256sum "$source_path" | cut -c1-64)
 fi
+
+# PECL extensions of the suite: Debian source packages, pinned like PHP's.
+pecl_exts=()
+pecl_tarballs=()
+while read -r ext package; do
+    [ -n "$ext" ] || continue
+    pecl_exts+=("$ext")
+    pecl_tarballs+=("$("$EPHPM_ROOT/scripts/php/fetch-source.sh" --package "$package")")
+done < <(suite_pecl_sources "$suite")
 
 # --- the cache key ----------------------------------------------------------
 # Everything that shapes the installed result, and nothing else (editing this
 # script's messages must not cost a rebuild).
 key_input=$(printf '%s\n' "$source_id" "$build_cflags" "${configure_flags[@]}" \
     "$(cat "$EPHPM_ROOT/scripts/php/patch-source.sh" "$EPHPM_ROOT"/scripts/php/*.patch)")
+for tarball in "${pecl_tarballs[@]}"; do
+    key_input+=$'\n'"$(sha256sum "$tarball" | cut -c1-64)"
+done
 key=$(printf '%s' "$key_input" | sha256sum | cut -c1-12)
 
 # Two checkouts building at once must not share a build tree.
@@ -89,12 +115,31 @@ case "$version" in
         "point EPHPM_PHP_SOURCE at a PHP 8.4 source" ;;
 esac
 
-prefix="$EPHPM_CACHE_DIR/php/$version-$key"
+suite_dir="$EPHPM_CACHE_DIR/php/$suite"
+prefix="$suite_dir/$version-$key"
+
 if [ -f "$prefix/.ephpm-complete" ]; then
-    ln -sfn "$prefix" "$(php_prefix_file)"
-    log "PHP $version is already built (cached at $prefix); nothing to do"
+    ln -sfn "$prefix" "$(php_prefix_file "$suite")"
+    log "PHP $version ($suite suite) is already built (cached at $prefix); nothing to do"
+    "$EPHPM_ROOT/scripts/php/prune-cache.sh" "$prefix"
     echo "$prefix"
     exit 0
+fi
+
+# The -dev packages a suite adds beyond what scripts/install-deps.sh installs.
+mapfile -t suite_packages < <(suite_debian_packages "$suite")
+missing_packages=()
+for package in "${suite_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+        missing_packages+=("$package")
+done
+if [ ${#missing_packages[@]} -gt 0 ]; then
+    require_root "installing the $suite suite's libraries (${missing_packages[*]})"
+    log "installing the $suite suite's libraries: ${missing_packages[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing_packages[@]}" >&2 ||
+        die "apt-get install failed for: ${missing_packages[*]}" \
+            "run apt-get update, then this script again"
 fi
 
 for tool in make cc bison re2c autoconf pkg-config patch; do
@@ -115,11 +160,25 @@ fail() {
 
 "$EPHPM_ROOT/scripts/php/patch-source.sh" "$src"
 
+# PECL sources go into ext/<name>, where buildconf finds their config.m4.
+for i in "${!pecl_exts[@]}"; do
+    ext="${pecl_exts[$i]}"
+    unpack="$build_root/pecl-$ext"
+    mkdir -p "$unpack"
+    tar -xf "${pecl_tarballs[$i]}" -C "$unpack"
+    m4=$(find "$unpack" -maxdepth 3 -name config.m4 -printf '%h\n' | head -n1)
+    [ -n "$m4" ] || die "the $ext source (${pecl_tarballs[$i]}) has no config.m4" \
+        "check its pin in scripts/php/fetch-source.sh"
+    rm -rf "$src/ext/$ext"
+    mv "$m4" "$src/ext/$ext"
+    log "added PECL extension $ext to ext/"
+done
+
 cd "$src"
 log "regenerating configure (buildconf)"
 ./buildconf --force >>"$buildlog" 2>&1 || fail "buildconf"
 
-log "configuring PHP $version (about 30 s)"
+log "configuring PHP $version, $suite suite (about 30 s)"
 CFLAGS="$build_cflags" CXXFLAGS="$build_cflags" \
     ./configure --prefix="$prefix" "${configure_flags[@]}" >>"$buildlog" 2>&1 || fail "configure"
 
@@ -154,7 +213,8 @@ grep -q -- '--enable-zts' "$staging$prefix/bin/php-config" || fail "checking the
 rm -rf "$prefix"
 mkdir -p "$(dirname "$prefix")"
 mv "$staging$prefix" "$prefix"
-printf 'version=%s\nkey=%s\n' "$version" "$key" >"$prefix/.ephpm-complete"
-ln -sfn "$prefix" "$(php_prefix_file)"
-log "PHP $version installed into $prefix"
+printf 'version=%s\nkey=%s\nsuite=%s\n' "$version" "$key" "$suite" >"$prefix/.ephpm-complete"
+ln -sfn "$prefix" "$(php_prefix_file "$suite")"
+log "PHP $version ($suite suite) installed into $prefix"
+"$EPHPM_ROOT/scripts/php/prune-cache.sh" "$prefix"
 echo "$prefix"

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "app/service_command.hpp"
 #include "ephpm/app/run.hpp"
 #include "ephpm/app/version_info.hpp"
 #include "ephpm/config/load.hpp"
@@ -39,6 +40,29 @@ int main(int argc, char** argv) {
     cli.add_flag("-v,--verbose", command_line.verbosity, "More log output (repeat for more)");
     cli.add_flag("--check-config", check_config,
                  "Validate the configuration, print the effective one, and exit");
+
+    // ephpm service install|uninstall|status (app/service_command.hpp).
+    ServiceOptions service;
+    auto* service_cli = cli.add_subcommand("service", "Run ePHPm as a systemd service");
+    service_cli->require_subcommand(1);
+    service_cli->add_option("--root", service.root,
+                            "Work under this directory instead of / (images, tests)");
+    auto* install = service_cli->add_subcommand(
+        "install",
+        "Install the binary, the configuration and the systemd unit; enable and start it");
+    install->add_option("-c,--config", service.config,
+                        "Configuration to install as /etc/ephpm/ephpm.toml");
+    install->add_option("--user", service.user, "User the service runs as (default www-data)");
+    install->add_option("--group", service.group, "Group (default: the user's primary group)");
+    install->add_flag("--force", service.force, "Replace a different installed configuration");
+    auto* uninstall = service_cli->add_subcommand(
+        "uninstall", "Stop and remove the service and the binary copy; keep the configuration");
+    uninstall->add_flag("--purge", service.purge, "Remove /etc/ephpm/ephpm.toml too");
+    auto* status = service_cli->add_subcommand(
+        "status", "Whether the service is installed, and its state (exit 0: active, 3: not)");
+    // `ephpm service install --root DIR` as well as `ephpm service --root DIR install`.
+    for (auto* action : {install, uninstall, status}) action->fallthrough();
+
     cli.footer(
         fmt::format("ephpm {}. Environment: EPHPM_<SECTION>__<KEY> overrides a config "
                     "key (e.g. EPHPM_SERVER__LISTEN); $PORT sets the port when no "
@@ -50,6 +74,9 @@ int main(int argc, char** argv) {
         return cli.exit(e);
     }
 
+    if (install->parsed()) return service_install(service);
+    if (uninstall->parsed()) return service_uninstall(service);
+    if (status->parsed()) return service_status(service);
     if (version) return print_version();
 
     config::Config config;

@@ -12,12 +12,14 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "ephpm/php/pool.hpp"
 #include "ephpm/php/runtime.hpp"
 #include "ephpm/server/server.hpp"
 #include "ephpm/version.hpp"
 #include "platform/available_cpus.hpp"
+#include "platform/service_notify.hpp"
 
 namespace ephpm::app {
 namespace {
@@ -39,6 +41,15 @@ std::string access_log_text(const config::LoggingSettings& logging) {
     return logging.access + " (" + format + ")";
 }
 
+// systemd's Type=notify (and its protocol elsewhere); silent when the
+// server is not supervised.
+void notify(const std::string& state) {
+    const auto outcome = platform::notify_service_manager(state);
+    if (outcome.result == platform::NotifyResult::failed) {
+        spdlog::warn("could not notify the service manager: {}", outcome.error);
+    }
+}
+
 } // namespace
 
 int run(const config::Config& config) {
@@ -46,7 +57,9 @@ int run(const config::Config& config) {
 
     std::unique_ptr<server::Server> server;
     try {
-        server = std::make_unique<server::Server>(config);
+        server::ServerOptions options;
+        options.on_stopping = [] { notify("STOPPING=1\nSTATUS=stopping"); };
+        server = std::make_unique<server::Server>(config, std::move(options));
     } catch (const std::exception& e) {
         spdlog::error("{}", e.what());
         return 1;
@@ -65,6 +78,8 @@ int run(const config::Config& config) {
     spdlog::info("document root: {}", config.server.document_root);
     spdlog::info("access log: {}", access_log_text(config.logging));
     spdlog::info("listening on {}", server->local_address());
+    // Bound, listening and with PHP started: connections queue from here on.
+    notify("READY=1\nSTATUS=listening on " + server->local_address());
 
     server->run(*pool);
     server.reset();

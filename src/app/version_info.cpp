@@ -22,8 +22,8 @@ bool less_case_insensitive(const std::string& a, const std::string& b) {
 std::string version_text(const php::EngineInfo& info) {
     auto extensions = info.extensions;
     std::sort(extensions.begin(), extensions.end(), less_case_insensitive);
-    std::string text = fmt::format("ephpm {}\nPHP {} ({}, SAPI ephpm)\n", kVersion,
-                                   info.php_version, info.zts ? "ZTS" : "NTS");
+    std::string text = fmt::format("ephpm {}\nPHP {} ({}, SAPI ephpm, {} extension suite)\n",
+                                   kVersion, info.php_version, info.zts ? "ZTS" : "NTS", kPhpSuite);
     text += fmt::format("Zend extensions: {}\n", fmt::join(info.zend_extensions, ", "));
     text += fmt::format("Extensions ({}): {}\n", extensions.size(), fmt::join(extensions, ", "));
     return text;

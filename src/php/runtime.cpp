@@ -45,6 +45,10 @@ std::string build_ini_defaults() {
     // path Debian's own PHP packages are built with).
     append_ini(ini, "mysqli.default_socket", kDebianMysqlSocket);
     append_ini(ini, "pdo_mysql.default_socket", kDebianMysqlSocket);
+    // Debian's PHP looks in /usr/share/php, where Debian keeps the libraries
+    // its packaged applications share (php-composer-ca-bundle, php-symfony-*,
+    // ...); libphp is built --without-pear, which would leave ".:".
+    append_ini(ini, "include_path", ".:/usr/share/php");
     return ini;
 }
 

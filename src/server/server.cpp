@@ -258,6 +258,7 @@ private:
 
     void begin_shutdown() {
         if (stopping_.exchange(true)) return;
+        if (options_.on_stopping) options_.on_stopping();
         boost::system::error_code ignored;
         acceptor_.close(ignored);
         for (const auto& session : snapshot()) session->shutdown();

@@ -35,6 +35,16 @@ std::string read_file(const std::filesystem::path& path) {
     return out.str();
 }
 
+
+std::string lower(std::string s) {
+    for (char& c : s) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return s;
+}
+
+} // namespace
+
 std::string shell_quote(const std::string& arg) {
     std::string quoted = "'";
     for (char c : arg) {
@@ -47,15 +57,6 @@ std::string shell_quote(const std::string& arg) {
     quoted.push_back('\'');
     return quoted;
 }
-
-std::string lower(std::string s) {
-    for (char& c : s) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return s;
-}
-
-} // namespace
 
 std::pair<int, std::string> run_command(const std::string& command) {
     FILE* pipe = ::popen(command.c_str(), "r");

@@ -76,6 +76,9 @@ struct HttpResponse {
     [[nodiscard]] bool has_header(const std::string& lower_name) const;
 };
 
+// `arg` as one word for sh -c.
+std::string shell_quote(const std::string& arg);
+
 // Runs a shell command; returns its exit code (-1 if it did not exit) and
 // stdout.
 std::pair<int, std::string> run_command(const std::string& command);

@@ -72,7 +72,7 @@ protected:
         config::Config config;
         config.server = std::move(settings);
         config.logging.access = "off";
-        server_ = std::make_unique<server::Server>(config, server::ServerOptions{false});
+        server_ = std::make_unique<server::Server>(config, server::ServerOptions{false, {}});
         const std::string address = server_->local_address();
         port_ = std::stoi(address.substr(address.rfind(':') + 1));
         runner_ = std::thread([this] { server_->run(pool()); });

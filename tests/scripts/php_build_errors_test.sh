@@ -21,7 +21,7 @@ expect_failure() {
     grep -q '^error: ' <<<"$out" || problems+=("no 'error:' line")
     grep -q 'what to do: ' <<<"$out" || problems+=("no 'what to do:' line")
     grep -qF -- "$expected" <<<"$out" || problems+=("message lacks '$expected'")
-    if compgen -G "$EPHPM_CACHE_DIR/php/*/.ephpm-complete" >/dev/null; then
+    if compgen -G "$EPHPM_CACHE_DIR/php/*/*/.ephpm-complete" >/dev/null; then
         problems+=("a finished-looking prefix was left behind")
     fi
     if [ ${#problems[@]} -eq 0 ]; then
@@ -33,6 +33,8 @@ expect_failure() {
         failed=$((failed + 1))
     fi
 }
+
+EPHPM_PHP_SUITE=nosuch expect_failure "unknown suite" "unknown extension suite 'nosuch'"
 
 EPHPM_PHP_SOURCE="$work/missing.tar.xz" expect_failure "missing source" "does not exist"
 

@@ -23,7 +23,7 @@ config::Config settings_for(const std::string& listen) {
     return config;
 }
 
-constexpr ServerOptions kNoSignals{false};
+const ServerOptions kNoSignals{false, {}};
 
 TEST(ServerBind, StartsOneIoThreadPerCpuByDefault) {
     // The CPUs this process may use (tests/platform/available_cpus_test.cpp);

@@ -10,6 +10,7 @@
 // aborted client at their next output (PHP cannot be interrupted from outside; max_execution_time
 // bounds the rest). A second signal exits the process immediately (code 1).
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,9 @@ namespace ephpm::server {
 
 struct ServerOptions {
     bool handle_signals = true; // SIGINT/SIGTERM start the graceful stop
+    // Called once, on the server's control thread, when the graceful stop
+    // begins (signal or stop()), before connections are drained.
+    std::function<void()> on_stopping;
 };
 
 // [server] io_threads = 0: one per CPU this process may use (its affinity,
