@@ -771,6 +771,9 @@ def parse_args():
     p.add_argument("--also-io-threads", type=int, action="append", default=[],
                    metavar="N", help="run a second ePHPm with this many io threads side by "
                    "side (repeatable); the targets use the first")
+    p.add_argument("--also-ephpm", type=Path, action="append", default=[],
+                   help="run this other ephpm binary side by side too (e.g. a dynamically "
+                        "linked build against the static release)")
     p.add_argument("--only", help="comma-separated workload names (default: all)")
     p.add_argument("--servers", default="ephpm,nginx,apache")
     p.add_argument("--own-sessions", action="store_true",
@@ -812,6 +815,9 @@ def main():
             for count in args.also_io_threads:
                 servers.append(make_ephpm(args.ephpm.resolve(), tmp, docroot, args.workers,
                                           count, name=f"ePHPm, io_threads {count}"))
+            for other in args.also_ephpm:
+                servers.append(make_ephpm(other.resolve(), tmp, docroot, args.workers,
+                                          args.io_threads, name=f"ePHPm {other.parent.name}"))
         if "nginx" in wanted:
             servers.append(make_nginx_fpm(tmp, docroot, args.workers))
         if "apache" in wanted:

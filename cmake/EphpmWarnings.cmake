@@ -16,9 +16,11 @@ endfunction()
 # inside, so the binary does not depend on the host's C++ runtime.
 function(ephpm_static_runtime target)
     if(EPHPM_FULLY_STATIC)
-        # Position independent and static: the kernel still randomises where
-        # the binary is loaded.
-        target_link_options(${target} PRIVATE -static-pie)
+        # Not -static-pie: glibc 2.36's static-pie start-up asserts in
+        # _dl_relocate_static_pie on this binary (measured); a static
+        # executable at a fixed address still gets randomised stack, heap
+        # and mappings.
+        target_link_options(${target} PRIVATE -static)
     elseif(EPHPM_STATIC_RUNTIME)
         target_link_options(${target} PRIVATE -static-libstdc++ -static-libgcc)
     endif()

@@ -11,6 +11,7 @@
 #include "ephpm/config/load.hpp"
 #include "ephpm/php/runtime.hpp"
 #include "ephpm/version.hpp"
+#include "platform/name_services.hpp"
 
 namespace ephpm::app {
 namespace {
@@ -25,6 +26,7 @@ int print_version() {
 } // namespace
 
 int main(int argc, char** argv) {
+    platform::confine_name_services_when_static();
     CLI::App cli{
         "ePHPm: a PHP application server in one binary (HTTP/1.1 and HTTP/2, static files, "
         "embedded ZTS PHP)",

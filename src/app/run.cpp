@@ -20,6 +20,7 @@
 #include "ephpm/version.hpp"
 #include "platform/available_cpus.hpp"
 #include "platform/service_notify.hpp"
+#include "platform/temp_directory.hpp"
 
 namespace ephpm::app {
 namespace {
@@ -77,6 +78,14 @@ int run(const config::Config& config) {
                  server->io_thread_count(), platform::cpu_budget().describe());
     spdlog::info("document root: {}", config.server.document_root);
     spdlog::info("access log: {}", access_log_text(config.logging));
+    // Said at startup, not at the first large upload: a container without
+    // /tmp otherwise serves until the first request body over 1 MiB.
+    if (const auto problem = platform::temp_directory_problem(platform::temp_directory())) {
+        spdlog::warn(
+            "no usable temporary directory ({}): request bodies over 1 MiB will get 500 and PHP "
+            "uploads will fail; set TMPDIR to a writable directory",
+            *problem);
+    }
     spdlog::info("listening on {}", server->local_address());
     // Bound, listening and with PHP started: connections queue from here on.
     notify("READY=1\nSTATUS=listening on " + server->local_address());

@@ -1,5 +1,7 @@
 #include "server/request_body.hpp"
 
+#include "platform/temp_directory.hpp"
+
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -25,10 +27,7 @@ bool write_all(int fd, std::string_view bytes) {
 
 // An anonymous file in the temp directory: O_TMPFILE where the file system
 // supports it, otherwise mkstemp + unlink. Either way nothing is left behind.
-int open_spool_file() {
-    std::error_code ec;
-    std::filesystem::path dir = std::filesystem::temp_directory_path(ec);
-    if (ec) dir = "/tmp";
+int open_spool_file(const std::filesystem::path& dir) {
     int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0) return fd;
     std::string name = (dir / "ephpm-body-XXXXXX").native();
@@ -105,9 +104,13 @@ RequestBody::~RequestBody() {
 }
 
 bool RequestBody::spool() {
-    fd_ = open_spool_file();
+    const std::string dir = platform::temp_directory();
+    fd_ = open_spool_file(dir);
     if (fd_ < 0 || !write_all(fd_, memory_)) {
-        spdlog::error("cannot spool a request body to a temporary file: {}", std::strerror(errno));
+        spdlog::error(
+            "cannot spool a request body to a temporary file in {}: {} (set TMPDIR to a "
+            "writable directory)",
+            dir, std::strerror(errno));
         return false;
     }
     std::string().swap(memory_);

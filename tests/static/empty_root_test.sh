@@ -90,7 +90,22 @@ mysqli_report(MYSQLI_REPORT_OFF);
 if (\$db->connect_errno) { echo 'connect error: ', \$db->connect_error; exit; }
 echo \$db->query('SELECT 6 * 7')->fetch_row()[0];
 PHP
+cat >"$root/site/pdo.php" <<PHP
+<?php
+try {
+    \$db = new PDO('mysql:host=$name;port=$db_port', 'ephpm', 'empty-root');
+    echo \$db->query('SELECT 6 * 8')->fetchColumn();
+} catch (PDOException \$e) { echo 'PDO error: ', \$e->getMessage(); }
+PHP
 port=$(free_port)
+# curl inside PHP asks for a static file of this very server by that name.
+cat >"$root/site/curl.php" <<PHP
+<?php
+\$c = curl_init('http://$name:$port/static.txt');
+curl_setopt(\$c, CURLOPT_RETURNTRANSFER, true);
+\$body = curl_exec(\$c);
+echo \$body === false ? 'curl error: ' . curl_error(\$c) : trim(\$body);
+PHP
 cat >"$root/ephpm.toml" <<TOML
 [server]
 listen = "127.0.0.1:$port"
@@ -112,7 +127,38 @@ check "hello.php" "hello from the empty root" "$(get /hello.php)"
 check "a static file" "static text" "$(get /static.txt)"
 check "gethostbyname() of a name only /etc/hosts knows" "127.0.0.1" "$(get /resolve.php)"
 check "mysqli to MariaDB by that name" "42" "$(get /mysql.php)"
+check "PDO to MariaDB by that name" "48" "$(get /pdo.php)"
+check "curl's lookup of that name" "static text" "$(get /curl.php)"
 
-[ "$failed" -eq 0 ] || { echo "--- ephpm's log"; cat "$work/ephpm.log"; }
+# No /tmp in this root: said at startup, and a body that must be spooled
+# gets 500 with the log naming what to set.
+head -c $((2 * 1024 * 1024)) /dev/zero >"$work/big.bin"
+echo "<?php echo strlen(file_get_contents('php://input'));" >"$root/site/length.php"
+cat >"$root/site/upload.php" <<'PHP'
+<?php
+$f = $_FILES['file'] ?? null;
+echo $f && $f['error'] === UPLOAD_ERR_OK ? filesize($f['tmp_name']) : 'upload error ' . ($f['error'] ?? 'none');
+PHP
+post() { curl -sS --max-time 20 -o /dev/null -w '%{http_code}' --data-binary @"$work/big.bin" "http://127.0.0.1:$port$1" 2>&1; }
+check "the missing temporary directory is named at startup" "1" \
+    "$(grep -c 'no usable temporary directory (/tmp: .*set TMPDIR' "$work/ephpm.log")"
+check "a body to spool without one: 500" "500" "$(post /length.php)"
+check "the log says what to set" "1" "$(grep -c 'cannot spool a request body .*set TMPDIR' "$work/ephpm.log")"
+
+# With TMPDIR pointing into the root, large bodies and PHP uploads work.
+kill "${pids[-1]}"
+wait "${pids[-1]}" 2>/dev/null
+mkdir -m 1777 "$root/spool"
+TMPDIR=/spool chroot "$root" /ephpm --config /ephpm.toml >"$work/ephpm2.log" 2>&1 &
+pids+=($!)
+wait_for 30 "${pids[-1]}" grep -q "listening on" "$work/ephpm2.log" ||
+    fail_now "ephpm did not start again: $(cat "$work/ephpm2.log")"
+check "with TMPDIR: a 2 MiB body arrives whole" "$((2 * 1024 * 1024))" \
+    "$(curl -sS --max-time 20 --data-binary @"$work/big.bin" "http://127.0.0.1:$port/length.php")"
+head -c 100000 /dev/zero >"$work/small.bin"
+check "with TMPDIR: a PHP upload arrives" "100000" \
+    "$(curl -sS --max-time 20 -F "file=@$work/small.bin" "http://127.0.0.1:$port/upload.php")"
+
+[ "$failed" -eq 0 ] || { echo "--- ephpm's log"; cat "$work/ephpm.log" "$work/ephpm2.log" 2>/dev/null; }
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
