@@ -10,14 +10,7 @@
 #
 # Included by EphpmPhp.cmake after php::embed is defined.
 
-if(DEFINED ENV{EPHPM_CACHE_DIR})
-    set(_ephpm_static_default "$ENV{EPHPM_CACHE_DIR}/static/current")
-elseif(DEFINED ENV{XDG_CACHE_HOME})
-    set(_ephpm_static_default "$ENV{XDG_CACHE_HOME}/ephpm/static/current")
-else()
-    set(_ephpm_static_default "$ENV{HOME}/.cache/ephpm/static/current")
-endif()
-set(EPHPM_STATIC_LIBS_PREFIX "${_ephpm_static_default}" CACHE PATH
+set(EPHPM_STATIC_LIBS_PREFIX "${EPHPM_CACHE_ROOT}/static/current" CACHE PATH
     "Prefix of the static libraries built by scripts/static/build-libs.sh")
 if(NOT EXISTS "${EPHPM_STATIC_LIBS_PREFIX}/.ephpm-complete")
     message(FATAL_ERROR "No finished static libraries at ${EPHPM_STATIC_LIBS_PREFIX}: "

@@ -18,14 +18,18 @@ endif()
 set(EPHPM_PHP_SUITE "${_ephpm_default_suite}" CACHE STRING
     "Extension suite of libphp (core, wordpress, laravel, full; -dev adds xdebug)")
 
+# Where the build scripts cache what they build (scripts/lib.sh).
+if(DEFINED ENV{EPHPM_CACHE_DIR})
+    set(EPHPM_CACHE_ROOT "$ENV{EPHPM_CACHE_DIR}")
+elseif(DEFINED ENV{XDG_CACHE_HOME})
+    set(EPHPM_CACHE_ROOT "$ENV{XDG_CACHE_HOME}/ephpm")
+else()
+    set(EPHPM_CACHE_ROOT "$ENV{HOME}/.cache/ephpm")
+endif()
 if(DEFINED ENV{EPHPM_PHP_PREFIX})
     set(_ephpm_default_prefix "$ENV{EPHPM_PHP_PREFIX}")
-elseif(DEFINED ENV{EPHPM_CACHE_DIR})
-    set(_ephpm_default_prefix "$ENV{EPHPM_CACHE_DIR}/php/${EPHPM_PHP_SUITE}/current")
-elseif(DEFINED ENV{XDG_CACHE_HOME})
-    set(_ephpm_default_prefix "$ENV{XDG_CACHE_HOME}/ephpm/php/${EPHPM_PHP_SUITE}/current")
 else()
-    set(_ephpm_default_prefix "$ENV{HOME}/.cache/ephpm/php/${EPHPM_PHP_SUITE}/current")
+    set(_ephpm_default_prefix "${EPHPM_CACHE_ROOT}/php/${EPHPM_PHP_SUITE}/current")
 endif()
 set(EPHPM_PHP_PREFIX "${_ephpm_default_prefix}" CACHE PATH "Prefix of the ZTS embed libphp build")
 

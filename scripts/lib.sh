@@ -27,3 +27,12 @@ require_root() {
 # The link to the finished libphp prefix of an extension suite (default: the
 # one CMake builds against, $EPHPM_PHP_SUITE or "wordpress").
 php_prefix_file() { printf '%s/php/%s/current' "$EPHPM_CACHE_DIR" "${1:-${EPHPM_PHP_SUITE:-wordpress}}"; }
+
+# die_with_log LOG MESSAGE HINT: for a failed build step. The first errors
+# of its log say what went wrong, the last lines where it stopped.
+die_with_log() {
+    grep -m 8 -E '(error|Error|ERROR)[: ]' "$1" | cut -c1-300 >&2 || true
+    echo "..." >&2
+    tail -n 5 "$1" | cut -c1-300 >&2 || true
+    die "$2 (full log: $1)" "$3"
+}

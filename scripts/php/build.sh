@@ -150,11 +150,7 @@ done
 buildlog="$EPHPM_CACHE_DIR/php-build-$version-$key.log"
 : >"$buildlog"
 fail() {
-    # The first errors say what went wrong; the last lines say where it stopped.
-    grep -m 8 -E '(error|Error|ERROR)[: ]' "$buildlog" | cut -c1-300 >&2 || true
-    echo "..." >&2
-    tail -n 5 "$buildlog" | cut -c1-300 >&2 || true
-    die "PHP build failed during: $1 (full log: $buildlog)" \
+    die_with_log "$buildlog" "PHP build failed during: $1" \
         "read the log above; a missing library usually means scripts/install-deps.sh was not run"
 }
 

@@ -62,10 +62,7 @@ staging="$build_root/staging"
 buildlog="$EPHPM_CACHE_DIR/static-build-$key.log"
 : >"$buildlog"
 fail() {
-    grep -m 8 -E '(error|Error|ERROR)[: ]' "$buildlog" | cut -c1-300 >&2 || true
-    echo "..." >&2
-    tail -n 5 "$buildlog" | cut -c1-300 >&2 || true
-    die "building the static $1 failed (full log: $buildlog)" \
+    die_with_log "$buildlog" "building the static $1 failed" \
         "read the log above; a missing tool or -dev package usually means scripts/install-deps.sh was not run"
 }
 

@@ -41,18 +41,7 @@ work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/site"
 cp "$root/tests/fixtures/extension_smoke.php" "$work/site/"
-# A free port below the ephemeral range, where other tests' clients cannot take it.
-port=$(python3 -c '
-import random, socket
-for _ in range(200):
-    port = random.randint(20000, 30000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()')
+port=$(python3 "$root/tests/support/free_port.py")
 "$build/ephpm" --listen "127.0.0.1:$port" --document-root "$work/site" >"$work/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do

@@ -32,19 +32,7 @@ check() { # check NAME EXPECTED ACTUAL
 [ "$(id -u)" -eq 0 ] || fail_now "this test needs root (chroot)"
 bash "$here/../wordpress/ensure_packages.sh" >/dev/null || fail_now "cannot install MariaDB"
 
-free_port() {
-    python3 -c '
-import random, socket
-for _ in range(200):
-    port = random.randint(20000, 30000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port)); print(port); break
-    except OSError:
-        pass
-    finally:
-        s.close()'
-}
+free_port() { python3 "$here/../support/free_port.py"; }
 wait_for() { # wait_for SECONDS PID COMMAND...
     local seconds=$1 pid=$2
     shift 2
