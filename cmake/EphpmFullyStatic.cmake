@@ -1,10 +1,11 @@
 # EPHPM_FULLY_STATIC: an ephpm with no program interpreter and no NEEDED
-# entries (static glibc, static-pie), for an empty container or any Linux.
+# entries (static glibc; a classic static executable, as glibc 2.36's
+# static-pie start-up asserted on it), for an empty container or any Linux.
 # Debian 12's own static archives cover most of what libphp needs; the rest
 # (oniguruma, libzip, libxslt, curl) comes from scripts/static/build-libs.sh,
 # whose prefix goes first on the library path. glibc's static getaddrinfo()
 # and gethostbyname() read /etc/hosts and /etc/resolv.conf themselves (the
-# files and dns sources are built into glibc since 2.34), so name resolution
+# files and dns sources are built into Debian 12's glibc 2.36), so name resolution
 # needs no NSS modules; what needs dlopen (other NSS sources, PHP's dl())
 # does not work, and the linker's warnings about it are expected.
 #
