@@ -35,7 +35,6 @@ std::string read_file(const std::filesystem::path& path) {
     return out.str();
 }
 
-
 std::string lower(std::string s) {
     for (char& c : s) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
